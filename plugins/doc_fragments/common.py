@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # The options every alicloud.sae plugin shares: credentials, region, endpoint, transport.
+    DOCUMENTATION = r"""
+options:
+  access_key_id:
+    description:
+      - Alibaba Cloud AccessKey ID.
+      - If not set, the E(ALIBABA_CLOUD_ACCESS_KEY_ID) or E(ALICLOUD_ACCESS_KEY) environment variable is used.
+      - Together with O(access_key_secret), it takes precedence over every other credential source.
+      - If neither is set, O(role_arn), then O(profile), then the default credential chain of
+        C(alibabacloud-credentials) are tried, in that order.
+    type: str
+    aliases: [alicloud_access_key, access_key]
+  access_key_secret:
+    description:
+      - Alibaba Cloud AccessKey secret.
+      - If not set, the E(ALIBABA_CLOUD_ACCESS_KEY_SECRET) or E(ALICLOUD_SECRET_KEY) environment variable is used.
+      - Never shown in output, warnings or errors.
+    type: str
+    aliases: [alicloud_secret_key, secret_key]
+  security_token:
+    description:
+      - STS security token, for temporary credentials. Sent in the signed C(x-acs-security-token) header.
+      - If not set, the E(ALIBABA_CLOUD_SECURITY_TOKEN) or E(ALICLOUD_SECURITY_TOKEN) environment variable is used.
+    type: str
+    aliases: [alicloud_security_token]
+  region:
+    description:
+      - The region whose job templates are listed, for example V(cn-hangzhou).
+      - If not set, the E(ALIBABA_CLOUD_REGION_ID) or E(ALICLOUD_REGION) environment variable is used.
+    type: str
+    aliases: [alicloud_region, region_id]
+  profile:
+    description:
+      - Name of a credentials profile, looked up in the aliyun CLI file C(~/.aliyun/config.json), then in the
+        C(alibabacloud-credentials) INI file C(~/.alibabacloud/credentials).
+      - If not set, the E(ALIBABA_CLOUD_PROFILE) or E(ALICLOUD_PROFILE) environment variable is used.
+    type: str
+  role_arn:
+    description:
+      - ARN of a RAM role to assume with STS AssumeRole. The role is assumed with the credentials of
+        O(access_key_id) and O(access_key_secret) if set, else of O(profile), else of the default chain.
+    type: str
+  role_session_name:
+    description:
+      - Session name used when assuming O(role_arn).
+      - Defaults to V(ansible-alicloud-sae).
+    type: str
+  sts_endpoint:
+    description:
+      - STS endpoint (host, optionally with a port) used to assume O(role_arn), for example V(sts.cn-hangzhou.aliyuncs.com).
+      - Defaults to V(sts.aliyuncs.com). STS is always called over HTTPS.
+    type: str
+  endpoint:
+    description:
+      - SAE API endpoint, as a URL template in which V({region}) is replaced by the region.
+      - It may carry a path prefix, for example V(http://127.0.0.1:8080/{region}) sends
+        C(GET /cn-beijing/pop/v1/sam/job/listJobs) for region V(cn-beijing).
+      - If not set, the E(ALIBABA_CLOUD_SAE_ENDPOINT) environment variable is used, else
+        V(https://sae.{region}.aliyuncs.com).
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the endpoint's TLS certificate. The E(REQUESTS_CA_BUNDLE) environment variable
+        names a CA bundle to verify against.
+      - Set to V(false) only for endpoints you trust, such as a local test server.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for a connection and for each answer before the attempt counts as failed (and is retried).
+    type: float
+    default: 30
+  max_retries:
+    description:
+      - How many times a transient failure is retried, with exponential backoff and full jitter.
+      - Transient failures are throttling (C(Throttling*), HTTP 429), HTTP 5xx, C(ServiceUnavailable),
+        connection errors and timeouts. A C(Retry-After) hint is honoured. Nothing else is retried.
+    type: int
+    default: 5
+  max_concurrency:
+    description:
+      - How many API requests may be in flight at once (1 to 64). Pages after the first are fetched concurrently.
+    type: int
+    default: 10
+notes:
+  - The account needs the RAM permission C(sae:ListJobs).
+requirements:
+  - python >= 3.9
+  - requests
+  - alibabacloud-credentials (only when credentials do not come from O(access_key_id) and O(access_key_secret))
+"""
+
+    # Plugins (not modules) may also declare where each option is read from. Ansible lets the
+    # last set variable win, so the preferred ALIBABA_CLOUD_* name comes last.
+    INVENTORY = r"""
+options:
+  access_key_id:
+    env:
+      - name: ALICLOUD_ACCESS_KEY
+      - name: ALIBABA_CLOUD_ACCESS_KEY_ID
+  access_key_secret:
+    env:
+      - name: ALICLOUD_SECRET_KEY
+      - name: ALIBABA_CLOUD_ACCESS_KEY_SECRET
+  security_token:
+    env:
+      - name: ALICLOUD_SECURITY_TOKEN
+      - name: ALIBABA_CLOUD_SECURITY_TOKEN
+  region:
+    env:
+      - name: ALICLOUD_REGION
+      - name: ALIBABA_CLOUD_REGION_ID
+  profile:
+    env:
+      - name: ALICLOUD_PROFILE
+      - name: ALIBABA_CLOUD_PROFILE
+  endpoint:
+    env:
+      - name: ALIBABA_CLOUD_SAE_ENDPOINT
+"""

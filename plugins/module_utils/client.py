@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""``SaeClient``: the one entry point the module and the inventory plugin use to list job templates."""
+
+from __future__ import annotations
+
+import platform
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import List, Optional, Union
+
+from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
+    list_jobs_parameters,
+    validate_client_params,
+    validate_current_page,
+    validate_max_concurrency,
+    validate_page_size,
+)
+from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
+from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
+from ansible_collections.alicloud.sae.plugins.module_utils.normalise import normalise_job
+from ansible_collections.alicloud.sae.plugins.module_utils.paging import Page, list_all
+from ansible_collections.alicloud.sae.plugins.module_utils.transport import RetryPolicy, Transport
+from ansible_collections.alicloud.sae.plugins.module_utils.version import COLLECTION_VERSION
+
+API_ACTION = "ListJobs"
+API_VERSION = "2019-05-06"
+API_PATH = "/pop/v1/sam/job/listJobs"
+DEFAULT_MAX_CONCURRENCY = 10
+USER_AGENT = "alicloud.sae/%s (Ansible collection; Python %s)" % (COLLECTION_VERSION, platform.python_version())
+
+
+@dataclass
+class JobQuery:
+    """One listing: a region and the snake_case ListJobs filters (namespace_id, tags, ...)."""
+
+    region: str
+    filters: dict = field(default_factory=dict)
+
+
+@dataclass
+class JobListing:
+    query: JobQuery
+    jobs: list
+    total_size: int
+
+
+def _page_from_answer(answer: dict) -> Page:
+    data = answer.get("Data")
+    applications = data.get("Applications") if isinstance(data, dict) else None
+    if not isinstance(applications, list) or not isinstance(data.get("TotalSize"), int):
+        raise SaeApiError(
+            "InvalidResponse",
+            "the answer has no Data.Applications list and Data.TotalSize number",
+            request_id=answer.get("RequestId"),
+        )
+    try:
+        jobs = [normalise_job(application) for application in applications]
+    except SaeApiError as error:
+        raise SaeApiError(error.code, error.message, request_id=answer.get("RequestId")) from None
+    return Page(jobs, data["TotalSize"])
+
+
+class SaeClient:
+    """Lists SAE job templates: signed, retried, paged concurrently, normalised.
+
+    ``params`` holds the common options (see the ``alicloud.sae.common`` doc fragment).
+    Nothing is sent before every option has been checked.
+    """
+
+    def __init__(
+        self,
+        params: dict,
+        regions: List[str],
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        transport: Optional[Transport] = None,
+    ) -> None:
+        validate_client_params(params, regions)
+        self._max_concurrency = validate_max_concurrency(max_concurrency)
+        if transport is None:
+            transport = Transport(
+                resolve_credential_source(params),
+                params.get("endpoint"),
+                API_ACTION,
+                API_VERSION,
+                API_PATH,
+                USER_AGENT,
+                timeout=params.get("timeout") or 30.0,
+                validate_certs=params.get("validate_certs", True),
+                retry_policy=RetryPolicy(max_retries=params.get("max_retries", 5)),
+                pool_size=self._max_concurrency,
+            )
+        self.transport = transport
+        self._pool = ThreadPoolExecutor(max_workers=self._max_concurrency, thread_name_prefix="sae-page")
+
+    def __enter__(self) -> SaeClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.transport.close()
+
+    @property
+    def stats(self) -> dict:
+        return self.transport.stats.as_dict()
+
+    def _fetch_page(self, region: str, parameters: dict, page_size: int, number: int) -> Page:
+        answer = self.transport.call(
+            region, dict(parameters, PageSize=str(page_size), CurrentPage=str(number))
+        )
+        try:
+            return _page_from_answer(answer)
+        except SaeApiError as error:
+            raise error.in_region(region) from None
+
+    def list_jobs(
+        self, query: JobQuery, page_size: int = 200, current_page: Optional[int] = None
+    ) -> JobListing:
+        """Every job template of ``query`` (or only page ``current_page``), each exactly once."""
+        page_size = validate_page_size(page_size)
+        current_page = validate_current_page(current_page)
+        parameters = list_jobs_parameters(query.filters)
+        if current_page is not None:
+            page = self._pool.submit(self._fetch_page, query.region, parameters, page_size, current_page).result()
+            return JobListing(query, page.items, page.total)
+        listing = list_all(
+            lambda number: self._fetch_page(query.region, parameters, page_size, number),
+            page_size,
+            self._pool,
+            key=lambda job: job["app_id"],
+        )
+        return JobListing(query, listing.items, listing.total)
+
+    def list_jobs_many(self, queries: List[JobQuery], page_size: int = 200) -> List[Union[JobListing, SaeError]]:
+        """Run several listings at once; each result is a listing or the error that ended it.
+
+        Listings wait on their pages in their own threads; every HTTP request runs in the
+        one bounded pool, so ``max_concurrency`` bounds the requests in flight overall.
+        """
+        for query in queries:
+            list_jobs_parameters(query.filters)  # bad input fails before any request
+        page_size = validate_page_size(page_size)
+
+        def run(query: JobQuery) -> Union[JobListing, SaeError]:
+            try:
+                return self.list_jobs(query, page_size)
+            except SaeError as error:
+                return error
+
+        if len(queries) == 1:
+            return [run(queries[0])]
+        with ThreadPoolExecutor(max_workers=min(len(queries), 64), thread_name_prefix="sae-listing") as listings:
+            return list(listings.map(run, queries))

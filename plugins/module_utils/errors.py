@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Exception types of the SAE client.
+
+Every message is written for a person reading a failed task: it names what was
+wrong, the API error code and the request id where there is one, and never a
+secret (messages are built only from values that are not credentials).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+
+class SaeError(Exception):
+    """Base of every error the client raises."""
+
+
+class SaeParameterError(SaeError):
+    """Invalid user input, detected before any request is sent."""
+
+
+class SaeCredentialError(SaeError):
+    """No usable credentials could be resolved."""
+
+
+class SaeApiError(SaeError):
+    """A failed call: an error answer from the API, or a transport failure.
+
+    ``code`` is the API's error code (``SignatureDoesNotMatch``, ``Throttling.User``...) or,
+    for failures that never got an API answer, a client-side code such as
+    ``ConnectionError``, ``ReadTimeout`` or ``InvalidResponse``.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        request_id: Optional[str] = None,
+        status: Optional[int] = None,
+        region: Optional[str] = None,
+        retry_after: Optional[float] = None,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.status = status
+        self.region = region
+        self.retry_after = retry_after
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        details = []
+        if self.region:
+            details.append("region %s" % self.region)
+        if self.status is not None:
+            details.append("HTTP %s" % self.status)
+        details.append("request id %s" % (self.request_id or "none"))
+        return "SAE ListJobs failed: %s: %s (%s)" % (self.code, self.message, ", ".join(details))
+
+    def in_region(self, region: str) -> SaeApiError:
+        """The same error, naming the region it happened in."""
+        return SaeApiError(self.code, self.message, self.request_id, self.status, region, self.retry_after)
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "request_id": self.request_id,
+            "status": self.status,
+            "region": self.region,
+        }

@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The base every alicloud.sae module stands on: the common options and one way to fail."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.alicloud.sae.plugins.module_utils.arguments import COMMON_ARGUMENT_SPEC
+from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
+from ansible_collections.alicloud.sae.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
+
+
+class SaeModule:
+    """An ``AnsibleModule`` with the options of the ``alicloud.sae.common`` doc fragment."""
+
+    def __init__(self, argument_spec: dict, **kwargs: object) -> None:
+        spec = dict(COMMON_ARGUMENT_SPEC)
+        spec.update(argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        if REQUESTS_IMPORT_ERROR is not None:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception="%s" % REQUESTS_IMPORT_ERROR)
+
+    @property
+    def params(self) -> dict:
+        return self.module.params
+
+    def fail(self, error: SaeError) -> NoReturn:
+        """Fail the task with the error's message (code, request id); never a traceback or a secret."""
+        result = {"msg": "%s" % error}
+        if isinstance(error, SaeApiError):
+            result["error"] = error.to_dict()
+        self.module.fail_json(**result)

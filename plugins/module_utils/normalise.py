@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""One raw ListJobs application → the snake_case dict the module and the inventory plugin return.
+
+Values keep the types the API gives them; only ``Tags`` (a list of Key/Value objects)
+becomes a dict and ``TriggerConfig`` (a JSON string) is parsed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError
+
+# (result key, API field), in the order users see them.
+JOB_FIELDS = (
+    ("app_id", "AppId"),
+    ("app_name", "AppName"),
+    ("namespace_id", "NamespaceId"),
+    ("region_id", "RegionId"),
+    ("app_description", "AppDescription"),
+    ("tags", "Tags"),
+    ("trigger_config", "TriggerConfig"),
+    ("suspend", "Suspend"),
+    ("active", "Active"),
+    ("succeeded", "Succeeded"),
+    ("failed", "Failed"),
+    ("last_start_time", "LastStartTime"),
+    ("completion_time", "CompletionTime"),
+    ("last_changeorder_state", "LastChangeorderState"),
+    ("last_job_state", "LastJobState"),
+    ("cpu", "Cpu"),
+    ("mem", "Mem"),
+    ("image_url", "ImageUrl"),
+    ("message", "Message"),
+)
+JOB_KEYS = tuple(key for key, _field in JOB_FIELDS)
+
+
+def _invalid(what: str) -> SaeApiError:
+    return SaeApiError("InvalidResponse", what)
+
+
+def _tags(raw: Any, app_id: str) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise _invalid("job template %s: Tags is %s, not a list" % (app_id, type(raw).__name__))
+    tags = {}
+    for tag in raw:
+        if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str):
+            raise _invalid("job template %s: a tag is not an object with a string Key" % app_id)
+        tags[tag["Key"]] = tag.get("Value")
+    return tags
+
+
+def parse_trigger_config(raw: Any) -> Any:
+    """The TriggerConfig JSON as a dict; anything that is not a JSON object stays as given."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return raw
+    return parsed if isinstance(parsed, dict) else raw
+
+
+def normalise_job(raw: Any) -> dict:
+    """Normalise one job template; a record without a usable AppId is an API error, not a job to drop."""
+    if not isinstance(raw, dict):
+        raise _invalid("a job template is %s, not an object" % type(raw).__name__)
+    app_id = raw.get("AppId")
+    if not isinstance(app_id, str) or not app_id:
+        raise _invalid("a job template has no AppId (AppName %r)" % (raw.get("AppName"),))
+    job = {key: raw.get(api_field) for key, api_field in JOB_FIELDS}
+    job["tags"] = _tags(raw.get("Tags"), app_id)
+    job["trigger_config"] = parse_trigger_config(raw.get("TriggerConfig"))
+    return job

@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""One signed ROA call over HTTP(S), its answer decoded, transient failures retried.
+
+Retried: throttling (``Throttling*`` codes, HTTP 429), HTTP 5xx and ``ServiceUnavailable``,
+connection errors and timeouts. Nothing else: a signature, credential or parameter error
+would fail the same way again. Backoff is exponential with full jitter, and a
+``Retry-After`` hint is honoured.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+from urllib.parse import urlsplit
+
+from ansible_collections.alicloud.sae.plugins.module_utils import signing
+from ansible_collections.alicloud.sae.plugins.module_utils.credentials import CredentialSource, redact
+from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeParameterError
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # reported by the module / plugin as a missing requirement
+    requests = None
+    HTTPAdapter = object
+    REQUESTS_IMPORT_ERROR = exc
+
+DEFAULT_ENDPOINT = "https://sae.{region}.aliyuncs.com"
+TRANSIENT_CODES = ("ServiceUnavailable", "ConnectionError", "ConnectTimeout", "ReadTimeout")
+MAX_RETRY_AFTER = 30.0
+_ERROR_SNIPPET = 200
+
+
+@dataclass
+class RetryPolicy:
+    max_retries: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    rng: Callable[[], float] = field(default=random.random, repr=False)
+
+    def delay(self, attempt: int, retry_after: Optional[float] = None) -> float:
+        """Full jitter: uniform in [0, min(max_delay, base * 2**attempt)], never below a Retry-After hint."""
+        delay = self.rng() * min(self.max_delay, self.base_delay * (2**attempt))
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
+        return delay
+
+
+def is_retryable(error: SaeApiError) -> bool:
+    if error.status is not None and (error.status == 429 or error.status >= 500):
+        return True
+    return error.code.startswith("Throttling") or error.code in TRANSIENT_CODES
+
+
+class RequestStats:
+    """Thread-safe counters of what the client did (shown at -vvv)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.retries = 0
+        self.retried_codes: dict = {}
+
+    def count_request(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def count_retry(self, code: str) -> None:
+        with self._lock:
+            self.retries += 1
+            self.retried_codes[code] = self.retried_codes.get(code, 0) + 1
+
+    def as_dict(self) -> dict:
+        with self._lock:
+            return {"requests": self.requests, "retries": self.retries, "retried_codes": dict(self.retried_codes)}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    base_url: str  # scheme://netloc[/prefix], no trailing slash
+    host: str  # the netloc the connection goes to: signed as the ``host`` header
+
+
+def resolve_endpoint(template: Optional[str], region: str) -> Endpoint:
+    """Expand ``{region}`` in the endpoint template and check the result is a plain http(s) URL."""
+    url = (template or DEFAULT_ENDPOINT).replace("{region}", region)
+    if "://" not in url:
+        url = "https://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SaeParameterError("endpoint must be an http:// or https:// URL, got %r." % url)
+    if "@" in parts.netloc:
+        # user:pass@host would send the request (and its signature) somewhere else than it looks.
+        raise SaeParameterError("endpoint must not contain user information (user@host).")
+    if parts.query or parts.fragment:
+        raise SaeParameterError("endpoint must not contain a query string or fragment.")
+    try:
+        parts.port
+    except ValueError:
+        raise SaeParameterError("endpoint has an invalid port: %r." % url) from None
+    return Endpoint("%s://%s%s" % (parts.scheme, parts.netloc, parts.path.rstrip("/")), parts.netloc)
+
+
+def _retry_after_seconds(value: Optional[str]) -> Optional[float]:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def _snippet(text: str) -> str:
+    text = " ".join(text.split())
+    return text[:_ERROR_SNIPPET] + ("..." if len(text) > _ERROR_SNIPPET else "")
+
+
+def decode_answer(status: int, body: bytes, content_type: str, retry_after: Optional[str]) -> dict:
+    """The JSON object of a successful answer, or the ``SaeApiError`` it stands for."""
+    text = body.decode("utf-8", errors="replace")
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        code = "InvalidResponse" if status < 400 else "HTTP%d" % status
+        what = "not a JSON object" if document is not None else "not JSON"
+        raise SaeApiError(
+            code,
+            "the answer (%s) is %s: %s" % (content_type or "no content type", what, _snippet(text) or "empty body"),
+            status=status,
+            retry_after=_retry_after_seconds(retry_after),
+        )
+    request_id = document.get("RequestId")
+    if status >= 400 or document.get("Success") is False:
+        raise SaeApiError(
+            "%s" % (document.get("Code") or document.get("ErrorCode") or "HTTP%d" % status),
+            "%s" % (document.get("Message") or "no message"),
+            request_id=request_id,
+            status=status,
+            retry_after=_retry_after_seconds(retry_after),
+        )
+    return document
+
+
+def _utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class Transport:
+    """Signed GET requests to one ROA API, shared by every thread of a listing."""
+
+    def __init__(
+        self,
+        credential_source: CredentialSource,
+        endpoint_template: Optional[str],
+        action: str,
+        version: str,
+        path: str,
+        user_agent: str,
+        timeout: float = 30.0,
+        validate_certs: bool = True,
+        retry_policy: Optional[RetryPolicy] = None,
+        pool_size: int = 10,
+        sleep: Callable[[float], None] = time.sleep,
+        session: Optional[object] = None,
+    ) -> None:
+        if requests is None:
+            raise REQUESTS_IMPORT_ERROR  # the caller reports it as a missing requirement
+        self._credentials = credential_source
+        self._endpoint_template = endpoint_template
+        self._action, self._version, self._path = action, version, path
+        self._user_agent = user_agent
+        self._timeout = timeout
+        self._validate_certs = validate_certs
+        self.retry_policy = retry_policy or RetryPolicy()
+        self._sleep = sleep
+        self.stats = RequestStats()
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self._session = session
+
+    def close(self) -> None:
+        self._session.close()
+
+    def call(self, region: str, params: dict) -> dict:
+        """One logical call, retried as the policy allows; errors name the region."""
+        endpoint = resolve_endpoint(self._endpoint_template, region)
+        attempt = 0
+        while True:
+            try:
+                return self._send(endpoint, params)
+            except SaeApiError as error:
+                if attempt >= self.retry_policy.max_retries or not is_retryable(error):
+                    raise error.in_region(region) from None
+                self.stats.count_retry(error.code)
+                self._sleep(self.retry_policy.delay(attempt, error.retry_after))
+                attempt += 1
+
+    def _send(self, endpoint: Endpoint, params: dict) -> dict:
+        credentials = self._credentials.get()
+        path = urlsplit(endpoint.base_url).path + self._path
+        headers = signing.signed_headers(
+            credentials,
+            endpoint.host,
+            "GET",
+            path,
+            params,
+            self._action,
+            self._version,
+            _utc_now(),
+            uuid.uuid4().hex,
+            self._user_agent,
+        )
+        url = "%s%s?%s" % (endpoint.base_url, self._path, signing.canonical_query(params))
+        self.stats.count_request()
+        secrets = (credentials.access_key_secret, credentials.security_token)
+        try:
+            response = self._session.get(
+                url, headers=headers, timeout=self._timeout, verify=self._verify(), allow_redirects=False
+            )
+            body = response.content
+        except requests.exceptions.SSLError as exc:
+            raise SaeApiError("SSLError", "TLS failure talking to %s: %s" % (endpoint.host, _reason(exc, secrets))) from None
+        except requests.exceptions.ConnectTimeout:
+            raise SaeApiError(
+                "ConnectTimeout", "no connection to %s within %s s" % (endpoint.host, self._timeout)
+            ) from None
+        except requests.exceptions.ReadTimeout:
+            raise SaeApiError("ReadTimeout", "no answer from %s within %s s" % (endpoint.host, self._timeout)) from None
+        except requests.exceptions.ConnectionError as exc:
+            raise SaeApiError(
+                "ConnectionError", "could not talk to %s: %s" % (endpoint.host, _reason(exc, secrets))
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise SaeApiError("RequestError", "request to %s failed: %s" % (endpoint.host, _reason(exc, secrets))) from None
+        return decode_answer(
+            response.status_code, body, response.headers.get("Content-Type", ""), response.headers.get("Retry-After")
+        )
+
+    def _verify(self) -> object:
+        # True lets requests use REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE when set.
+        return bool(self._validate_certs)
+
+
+def _reason(exc: BaseException, secrets: tuple) -> str:
+    # requests' messages carry the URL: ours has no secret in it, but redact to be sure.
+    return redact(_snippet("%s" % exc), secrets)
