@@ -48,6 +48,9 @@ options:
     description:
       - ARN of a RAM role to assume with STS AssumeRole. The role is assumed with the credentials of
         O(access_key_id) and O(access_key_secret) if set, else of O(profile), else of the default chain.
+      - If not set, the E(ALIBABA_CLOUD_SAE_ROLE_ARN) environment variable is used (an AWX credential can inject it).
+      - E(ALIBABA_CLOUD_ROLE_ARN) is deliberately not read. C(alibabacloud-credentials) reads it as the role an
+        OIDC token is exchanged for (ACK RRSA sets it in pods), so reading it here would assume that role twice.
     type: str
   role_session_name:
     description:
@@ -123,6 +126,9 @@ options:
     env:
       - name: ALICLOUD_PROFILE
       - name: ALIBABA_CLOUD_PROFILE
+  role_arn:
+    env:
+      - name: ALIBABA_CLOUD_SAE_ROLE_ARN
   endpoint:
     env:
       - name: ALIBABA_CLOUD_SAE_ENDPOINT

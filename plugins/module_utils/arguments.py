@@ -35,6 +35,9 @@ OPTION_ENV = {
     "security_token": ["ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN"],
     "region": ["ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION"],
     "profile": ["ALIBABA_CLOUD_PROFILE", "ALICLOUD_PROFILE"],
+    # Not ALIBABA_CLOUD_ROLE_ARN: alibabacloud-credentials reads that one as the role an OIDC token is
+    # exchanged for (ACK RRSA sets it in pods); reading it here would assume that role twice.
+    "role_arn": ["ALIBABA_CLOUD_SAE_ROLE_ARN"],
     "endpoint": ["ALIBABA_CLOUD_SAE_ENDPOINT"],
 }
 
@@ -54,7 +57,7 @@ COMMON_ARGUMENT_SPEC = {
     ),
     "region": _with_env("region", {"type": "str", "aliases": ["alicloud_region", "region_id"]}),
     "profile": _with_env("profile", {"type": "str"}),
-    "role_arn": {"type": "str"},
+    "role_arn": _with_env("role_arn", {"type": "str"}),
     "role_session_name": {"type": "str"},
     "sts_endpoint": {"type": "str"},
     "endpoint": _with_env("endpoint", {"type": "str"}),
