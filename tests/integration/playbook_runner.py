@@ -1,0 +1,72 @@
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Run ``alicloud.sae.sae_job_info`` through a real ``ansible-playbook`` and read back its result."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
+
+
+@dataclass
+class PlaybookRun:
+    returncode: int
+    output: str  # stdout and stderr together
+    result: Optional[dict]  # the registered task result
+    seconds: float
+
+
+def run_module(
+    tmp_path: Path,
+    env: dict,
+    module_args: dict,
+    verbosity: int = 0,
+    check_mode: bool = False,
+    timeout: int = 300,
+    loop: Optional[list] = None,
+) -> PlaybookRun:
+    """One task with ``module_args`` on localhost; its registered result is written to a file and returned.
+
+    With ``loop``, the task runs once per item (``{{ item }}`` in ``module_args``) and the result has ``results``.
+    """
+    task = {"name": "Call the module", "alicloud.sae.sae_job_info": module_args, "register": "sae_result", "ignore_errors": True}
+    if loop is not None:
+        task["loop"] = loop
+    result_file = tmp_path / "result.json"
+    playbook = [
+        {
+            "name": "Run sae_job_info",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "tasks": [
+                task,
+                {
+                    "name": "Save the result",
+                    "ansible.builtin.copy": {"content": "{{ sae_result | to_json }}", "dest": str(result_file)},
+                    "check_mode": False,
+                },
+            ],
+        }
+    ]
+    playbook_file = tmp_path / "playbook.yml"
+    playbook_file.write_text(json.dumps(playbook), encoding="utf-8")  # JSON is YAML
+    command = [ANSIBLE_PLAYBOOK, "-i", "localhost,", "-c", "local", str(playbook_file)]
+    if verbosity:
+        command.append("-" + "v" * verbosity)
+    if check_mode:
+        command.append("--check")
+    started = time.monotonic()
+    completed = subprocess.run(
+        command, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=timeout, check=False
+    )
+    seconds = time.monotonic() - started
+    result = json.loads(result_file.read_text(encoding="utf-8")) if result_file.exists() else None
+    return PlaybookRun(completed.returncode, completed.stdout + completed.stderr, result, seconds)

@@ -1,0 +1,202 @@
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""alicloud.sae.sae_job_info through ansible-playbook, against the emulator."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from conftest import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, credential_env
+from playbook_runner import run_module
+
+REGION = "cn-beijing"
+JOB_COUNT = 1200
+
+# The API's field for each result key, written out here independently of the client's own table.
+EXPECTED_FIELDS = {
+    "app_id": "AppId",
+    "app_name": "AppName",
+    "namespace_id": "NamespaceId",
+    "region_id": "RegionId",
+    "app_description": "AppDescription",
+    "suspend": "Suspend",
+    "active": "Active",
+    "succeeded": "Succeeded",
+    "failed": "Failed",
+    "last_start_time": "LastStartTime",
+    "completion_time": "CompletionTime",
+    "last_changeorder_state": "LastChangeorderState",
+    "last_job_state": "LastJobState",
+    "cpu": "Cpu",
+    "mem": "Mem",
+    "image_url": "ImageUrl",
+    "message": "Message",
+}
+
+
+def expected_job(raw: dict) -> dict:
+    job = {key: raw[field] for key, field in EXPECTED_FIELDS.items()}
+    job["tags"] = {tag["Key"]: tag["Value"] for tag in raw["Tags"]}
+    try:
+        trigger = json.loads(raw["TriggerConfig"])
+    except ValueError:
+        trigger = raw["TriggerConfig"]
+    job["trigger_config"] = trigger if isinstance(trigger, dict) else raw["TriggerConfig"]
+    return job
+
+
+@pytest.fixture(scope="module")
+def large(start_emulator):
+    return start_emulator("--dataset", "generated", "--jobs", str(JOB_COUNT), "--regions", REGION, "--seed", "7")
+
+
+@pytest.fixture(scope="module")
+def raw_jobs(large) -> list:
+    return large.control("/_emulator/jobs?region=%s" % REGION)["jobs"]
+
+
+def requests_sent(emulator) -> int:
+    return emulator.control("/_emulator/stats")["requests"]
+
+
+def test_lists_every_job_exactly_once_with_every_field(tmp_path, safe_env, large, raw_jobs):
+    assert len(raw_jobs) == JOB_COUNT
+    run = run_module(tmp_path, credential_env(safe_env, large, REGION), {"region": REGION})
+    assert run.returncode == 0, run.output
+    result = run.result
+    assert result["changed"] is False
+    assert result["total_size"] == JOB_COUNT
+    ids = [job["app_id"] for job in result["jobs"]]
+    assert len(ids) == len(set(ids)) == JOB_COUNT
+    assert result["jobs"] == [expected_job(raw) for raw in raw_jobs]  # every field, in the API's order
+    assert result["api_stats"]["requests"] == -(-JOB_COUNT // 200)
+
+
+def _awkward_tags(raw_jobs: list) -> list:
+    """Distinct (key, value) tags from the data whose text needs careful encoding."""
+    awkward = set()
+    for raw in raw_jobs:
+        for tag in raw["Tags"]:
+            text = tag["Key"] + tag["Value"]
+            if "{{" in text:
+                continue  # written into a playbook, a template is (rightly) rendered by Ansible
+            if any(character in text for character in " +*~:/") or any(ord(c) > 0x2E7F for c in text):
+                awkward.add((tag["Key"], tag["Value"]))
+    return sorted(awkward)
+
+
+def test_tag_filters_with_awkward_characters_return_exactly_the_matching_jobs(tmp_path, safe_env, large, raw_jobs):
+    tags = _awkward_tags(raw_jobs)
+    covered = "".join(key + value for key, value in tags)
+    for needed in (" ", "+", "*", "~", ":", "/", "生产"):
+        assert needed in covered, "the data set lacks a tag with %r" % needed
+    run = run_module(
+        tmp_path,
+        credential_env(safe_env, large, REGION),
+        {"region": REGION, "tags": "{{ item }}"},
+        loop=[{key: value} for key, value in tags],
+    )
+    assert run.returncode == 0, run.output
+    assert len(run.result["results"]) == len(tags)
+    for (key, value), result in zip(tags, run.result["results"]):
+        expected = [raw["AppId"] for raw in raw_jobs if {"Key": key, "Value": value} in raw["Tags"]]
+        assert expected, (key, value)
+        assert [job["app_id"] for job in result["jobs"]] == expected, (key, value)
+
+
+def test_one_page_only_with_current_page(tmp_path, safe_env, large, raw_jobs):
+    run = run_module(tmp_path, credential_env(safe_env, large, REGION), {"region": REGION, "page_size": 50, "current_page": 3})
+    assert run.returncode == 0, run.output
+    assert [job["app_id"] for job in run.result["jobs"]] == [raw["AppId"] for raw in raw_jobs[100:150]]
+    assert run.result["total_size"] == JOB_COUNT
+
+
+@pytest.mark.parametrize(
+    "bad_args, message",
+    [
+        ({"page_size": 500}, "page_size"),
+        ({"page_size": -1}, "page_size"),
+        ({"current_page": 0}, "current_page"),
+        ({"field_type": "appColour", "field_value": "x"}, "field_type"),
+        ({"order_by": "name"}, "order_by"),
+        ({"tags": ["team", "billing"]}, "tags"),
+        ({"field_type": "appName"}, "field_value"),
+        ({"endpoint": "ftp://127.0.0.1/{region}"}, "endpoint"),
+    ],
+)
+def test_invalid_arguments_fail_before_any_request(tmp_path, safe_env, large, bad_args, message):
+    before = requests_sent(large)
+    run = run_module(tmp_path, credential_env(safe_env, large, REGION), dict({"region": REGION}, **bad_args))
+    assert run.result["failed"] is True
+    assert message in run.result["msg"]
+    assert "Traceback" not in run.output
+    assert requests_sent(large) == before
+
+
+def test_wrong_secret_names_the_error_code_and_never_shows_the_secret(tmp_path, safe_env, large):
+    wrong_secret = "wrong-secret-4f1c9a7e2b"
+    env = credential_env(safe_env, large, REGION)
+    del env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]
+    run = run_module(
+        tmp_path,
+        env,
+        {"region": REGION, "access_key_id": DEMO_ACCESS_KEY_ID, "access_key_secret": wrong_secret, "max_retries": 0},
+        verbosity=4,
+    )
+    assert run.result["failed"] is True
+    assert "SignatureDoesNotMatch" in run.result["msg"]
+    assert run.result["error"]["code"] == "SignatureDoesNotMatch"
+    assert run.result["error"]["request_id"]
+    assert run.result["error"]["request_id"] in run.result["msg"]
+    assert wrong_secret not in run.output
+    assert "Traceback" not in run.output
+
+
+def test_secret_from_the_environment_never_shows_at_vvvv(tmp_path, safe_env, large):
+    run = run_module(tmp_path, credential_env(safe_env, large, REGION), {"region": REGION, "page_size": 200}, verbosity=4)
+    assert run.returncode == 0, run.output
+    assert DEMO_ACCESS_KEY_SECRET not in run.output
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_unreachable_endpoint_fails_cleanly_within_the_timeout(tmp_path, safe_env, large):
+    env = credential_env(safe_env, large, REGION, ALIBABA_CLOUD_SAE_ENDPOINT="http://127.0.0.1:%d/{region}" % _closed_port())
+    run = run_module(tmp_path, env, {"region": REGION, "timeout": 2, "max_retries": 1})
+    assert run.result["failed"] is True
+    assert run.result["error"]["code"] == "ConnectionError"
+    assert "127.0.0.1" in run.result["msg"]
+    assert "Traceback" not in run.output
+    assert run.seconds < 30
+
+
+def test_a_server_that_never_answers_fails_within_timeout_times_attempts(tmp_path, safe_env, start_emulator):
+    hanging = start_emulator("--dataset", "demo", "--hang-rate", "1")
+    env = credential_env(safe_env, hanging, REGION)
+    timeout, max_retries = 1, 2
+    (tmp_path / "baseline").mkdir()
+    # The same playbook failing at once (before any request): Ansible's own cost on this machine now.
+    baseline = run_module(tmp_path / "baseline", env, {"region": REGION, "page_size": 0})
+    assert baseline.result["failed"] is True
+    run = run_module(tmp_path, env, {"region": REGION, "timeout": timeout, "max_retries": max_retries})
+    assert run.result["failed"] is True
+    assert run.result["error"]["code"] == "ReadTimeout"
+    assert "within 1" in run.result["msg"]
+    assert hanging.control("/_emulator/stats")["requests"] == max_retries + 1
+    # timeout x attempts, plus at most 0.5 + 1 s of backoff, plus slack for a loaded machine.
+    assert run.seconds - baseline.seconds < timeout * (max_retries + 1) + 1.5 + 3
+
+
+def test_check_mode_lists_as_usual(tmp_path, safe_env, start_emulator):
+    demo = start_emulator("--dataset", "demo")
+    run = run_module(tmp_path, credential_env(safe_env, demo, REGION), {"region": REGION}, check_mode=True)
+    assert run.returncode == 0, run.output
+    assert run.result["changed"] is False
+    assert len(run.result["jobs"]) == len(demo.control("/_emulator/jobs?region=%s" % REGION)["jobs"]) > 0
