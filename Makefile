@@ -1,0 +1,222 @@
+# alicloud.sae: build, test and docs machinery.
+#
+#   make test          every gate (what CI runs, through .ci/run); summary at the end
+#   make help          the list of targets
+#
+# Everything make installs lives under .venv/ (venvs) and .tmp/ (scratch HOME, the
+# ansible_collections layout, logs, build output); both are git-ignored and safe to delete.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules --no-builtin-variables
+
+ROOT := $(CURDIR)
+TMP := $(ROOT)/.tmp
+VENVS := $(ROOT)/.venv
+TOOLS := $(VENVS)/tools
+TOOLS_PYTHON_VERSION := 3.11
+COLLECTIONS := $(TMP)/collections
+COLL := $(COLLECTIONS)/ansible_collections/alicloud/sae
+
+# --- the environment of every recipe -------------------------------------------------
+# pyenv (used to find the matrix Pythons) must keep working after HOME moves.
+export PYENV_ROOT ?= $(HOME)/.pyenv
+# A scratch HOME: no real credential or config file is read, caches stay in .tmp.
+export HOME := $(TMP)/home
+export XDG_CONFIG_HOME := $(HOME)/.config
+export XDG_CACHE_HOME := $(HOME)/.cache
+export XDG_DATA_HOME := $(HOME)/.local/share
+export ALIBABA_CLOUD_ECS_METADATA_DISABLED := true
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_NOCOLOR := 1
+export PY_COLORS := 0
+export UV_PYTHON_DOWNLOADS := never
+# No real credential (nor any other inherited Alibaba Cloud / Ansible / Python setting)
+# reaches a recipe.
+unexport $(filter-out ALIBABA_CLOUD_ECS_METADATA_DISABLED,$(filter ALIBABA_CLOUD_% ALICLOUD_%,$(.VARIABLES)))
+unexport $(filter-out ANSIBLE_COLLECTIONS_PATH ANSIBLE_NOCOLOR,$(filter ANSIBLE_%,$(.VARIABLES)))
+unexport PYTHONPATH PYTHONHOME VIRTUAL_ENV PIP_REQUIRE_VIRTUALENV
+
+# The tools venv first on PATH, then .tmp/pybin (python3.X for ansible-test --python).
+TOOLS_PATH := $(TOOLS)/bin:$(TMP)/pybin:$(PATH)
+WITH_TOOLS := env PATH="$(TOOLS_PATH)"
+
+# ansible-test runs in a copy of the collection (tools/sync_copy.py), refreshed before each
+# ansible-test command: it works from the physical working directory, which for the
+# symlinked layout is the checkout itself, outside any ansible_collections/ tree.
+AT_COPY := $(TMP)/ansible-test/ansible_collections/alicloud/sae
+
+# Lint and format scope (the directories that exist).
+PY_DIRS = $(wildcard plugins tests emulator benchmarks tools docs/conf.py)
+
+MATRIX_CELLS = $(shell tools/matrix.sh cells)
+MATRIX_OLDEST = $(shell tools/matrix.sh oldest)
+MATRIX_NEWEST = $(shell tools/matrix.sh newest)
+
+# The gates of `make test`, in order.
+TEST_GATES = setup ruff changelog ansible-lint sanity units pytest-unit integration docs-check galaxy \
+	matrix-$(MATRIX_OLDEST) matrix-$(MATRIX_NEWEST)
+
+.PHONY: help
+help: ## this list
+	@grep -hE '^[a-zA-Z0-9_.%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
+
+# --- venvs and the scratch layout ------------------------------------------------------
+
+.PHONY: venv
+venv: ## the tools venv (.venv/tools: ansible-core 2.19, linters, docs, galaxy-importer)
+	@tools/venv.sh tools $(TOOLS_PYTHON_VERSION) tests/requirements-tools.txt tests/unit/requirements.txt
+
+.PHONY: prepare
+prepare: venv ## scratch HOME, .tmp/collections layout, offline pip bootstrap for ansible-test
+	@tools/prepare.sh $(TOOLS)/bin/python
+
+.PHONY: venv-matrix-%
+venv-matrix-%: ## a matrix venv, e.g. venv-matrix-2.16-py3.10
+	@series='$(word 1,$(subst -py, ,$*))'; python='$(word 2,$(subst -py, ,$*))'; \
+	tools/venv.sh "matrix-$*" "$$python" "ansible-core==$$(tools/matrix.sh pin $$series)" tests/requirements-test.txt tests/unit/requirements.txt
+
+.PHONY: setup
+setup: ## every venv `make test` needs (built in parallel)
+	@$(MAKE) --no-print-directory -j3 venv venv-matrix-$(MATRIX_OLDEST) venv-matrix-$(MATRIX_NEWEST)
+	@$(MAKE) --no-print-directory prepare
+
+.PHONY: lock
+lock: ## re-resolve tests/requirements-tools.txt from tests/requirements-tools.in
+	@tools/venv.sh uv 3.11 -r tests/requirements-uv.txt
+	$(VENVS)/uv/bin/uv pip compile --quiet --python-version $(TOOLS_PYTHON_VERSION) --no-header \
+		--annotation-style line tests/requirements-tools.in -o tests/requirements-tools.txt
+
+# --- gates -----------------------------------------------------------------------------
+
+.PHONY: ruff
+ruff: venv ## ruff check + ruff format --check
+	$(TOOLS)/bin/ruff check --no-cache $(PY_DIRS)
+	$(TOOLS)/bin/ruff format --no-cache --check --diff $(PY_DIRS)
+
+.PHONY: format
+format: venv ## ruff format + ruff check --fix (rewrites files)
+	$(TOOLS)/bin/ruff format $(PY_DIRS)
+	$(TOOLS)/bin/ruff check --fix $(PY_DIRS)
+
+.PHONY: changelog
+changelog: venv ## antsibull-changelog lint (fragments and changelog.yaml)
+	$(TOOLS)/bin/antsibull-changelog lint
+
+.PHONY: changelog-release
+changelog-release: venv ## antsibull-changelog release (version from galaxy.yml) and CHANGELOG.rst
+	$(TOOLS)/bin/antsibull-changelog release
+
+.PHONY: ansible-lint
+ansible-lint: prepare ## ansible-lint --profile production
+	cd $(COLL) && $(WITH_TOOLS) ansible-lint --profile production
+
+.PHONY: ansible-test-copy
+ansible-test-copy: prepare
+	@$(TOOLS)/bin/python tools/sync_copy.py $(AT_COPY)
+
+.PHONY: sanity
+sanity: ansible-test-copy ## ansible-test sanity --venv --python 3.11 (+ compile/import of plugins/ on 3.9)
+	cd $(AT_COPY) && $(WITH_TOOLS) ansible-test sanity --venv --python $(TOOLS_PYTHON_VERSION) --color no
+	@if [ -x $(TMP)/pybin/python3.9 ]; then \
+		echo "module-side floor: ansible-test sanity --test compile --test import --python 3.9 plugins/"; \
+		cd $(AT_COPY) && $(WITH_TOOLS) ansible-test sanity --local --python 3.9 --color no \
+			--test compile --test import plugins/; \
+	else \
+		echo "NOTE: no Python 3.9 on this machine: the module-side 3.9 compile/import check did not run"; \
+	fi
+
+.PHONY: units
+units: ansible-test-copy ## ansible-test units --venv --python 3.11 (installs tests/unit/requirements.txt)
+	cd $(AT_COPY) && $(WITH_TOOLS) ansible-test units --venv --python $(TOOLS_PYTHON_VERSION) --color no
+
+.PHONY: pytest-unit
+pytest-unit: prepare ## plain pytest over tests/unit in the tools venv
+	cd $(COLL) && $(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) tools/pytest.sh tests/unit
+
+.PHONY: integration
+integration: ansible-test-copy ## ansible-test integration --local (tools venv, Python 3.11; emulator importable)
+	@targets=$$(find tests/integration/targets -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l); \
+	if [ "$$targets" -eq 0 ]; then echo "integration: no targets under tests/integration/targets" >&2; exit 1; fi
+	cd $(AT_COPY) && $(WITH_TOOLS) ansible-test integration --local --python $(TOOLS_PYTHON_VERSION) --color no
+
+.PHONY: matrix-%
+matrix-%: venv-matrix-% prepare ## units + integration + emulator tests on one cell, e.g. matrix-2.21-py3.13
+	cd $(COLL) && env PATH="$(VENVS)/matrix-$*/bin:$(TMP)/pybin:$(PATH)" PYTHONPATH=$(COLLECTIONS) \
+		ANSIBLE_PYTHON_INTERPRETER=$(VENVS)/matrix-$*/bin/python \
+		tools/pytest.sh tests/unit tests/integration emulator/tests
+
+.PHONY: test-matrix
+test-matrix: ## units + integration on every ansible-core series x (oldest, newest) Python
+	@tools/run-gates.sh setup-matrix $(addprefix matrix-,$(MATRIX_CELLS))
+
+.PHONY: setup-matrix
+setup-matrix:
+	@$(MAKE) --no-print-directory -j3 $(addprefix venv-matrix-,$(MATRIX_CELLS))
+	@$(MAKE) --no-print-directory prepare
+
+.PHONY: docs-lint
+docs-lint: prepare ## antsibull-docs lint-collection-docs --plugin-docs
+	cd $(COLL) && $(WITH_TOOLS) antsibull-docs lint-collection-docs --plugin-docs .
+
+DOCS_DEST := docs/reference
+define render_docs
+	rm -rf $(1) && mkdir -p $(1)
+	cd $(COLL) && $(WITH_TOOLS) antsibull-docs collection --use-current --squash-hierarchy \
+		--output-format simplified-rst --no-add-antsibull-docs-version --fail-on-error \
+		--dest-dir $(1) alicloud.sae
+	$(TOOLS)/bin/python tools/docs_index.py $(1)
+endef
+
+.PHONY: docs
+docs: prepare ## render the plugin reference into docs/reference/ (commit the result)
+	$(call render_docs,$(ROOT)/$(DOCS_DEST))
+
+.PHONY: docs-check
+docs-check: docs-lint ## docs lint, and docs/reference/ is what `make docs` renders now
+	$(call render_docs,$(TMP)/docs-check)
+	@if ! diff -ru $(DOCS_DEST) $(TMP)/docs-check; then \
+		echo "docs/reference/ is out of date: run 'make docs' and commit the result" >&2; exit 1; fi
+
+BUILD_DIR := $(TMP)/build
+.PHONY: build
+build: prepare ## ansible-galaxy collection build into .tmp/build/
+	rm -rf $(BUILD_DIR) && mkdir -p $(BUILD_DIR)
+	$(WITH_TOOLS) ansible-galaxy collection build --force --output-path $(BUILD_DIR) .
+
+.PHONY: galaxy
+galaxy: build ## build, check the tarball's file list, galaxy-importer (no errors, no warnings)
+	$(TOOLS)/bin/python tools/check_tarball.py $(BUILD_DIR)/alicloud-sae-*.tar.gz
+	cd $(BUILD_DIR) && GALAXY_IMPORTER_CONFIG=$(ROOT)/tools/galaxy-importer.cfg \
+		$(WITH_TOOLS) python -m galaxy_importer.main $(BUILD_DIR)/alicloud-sae-*.tar.gz \
+		2>&1 | tee $(BUILD_DIR)/importer.log
+	@if grep -E '(WARNING|ERROR|CRITICAL)' $(BUILD_DIR)/importer.log; then \
+		echo "galaxy-importer reported the lines above" >&2; exit 1; fi
+
+.PHONY: test
+test: ## every gate; one summary line per gate; non-zero exit when any gate failed
+	@tools/run-gates.sh $(TEST_GATES)
+
+# --- other -----------------------------------------------------------------------------
+
+.PHONY: demo
+demo: venv ## start the emulator with the demo data set and run playbooks/demo.yml against it
+	@tools/prepare.sh
+	$(WITH_TOOLS) tools/demo.sh
+
+.PHONY: bench
+bench: venv ## benchmarks/run.py (when present)
+	@tools/prepare.sh
+	@if [ -f benchmarks/run.py ]; then \
+		$(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) python benchmarks/run.py; \
+	else echo "bench: benchmarks/run.py does not exist yet"; fi
+
+.PHONY: clean
+clean: ## remove .tmp/ (scratch, logs, build output) and test output; keeps .venv/
+	rm -rf $(TMP) tests/output tests/integration/inventory .ansible .pytest_cache .ruff_cache .hypothesis
+
+.PHONY: distclean
+distclean: clean ## also remove the venvs
+	rm -rf $(VENVS)
