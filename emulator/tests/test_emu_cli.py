@@ -1,0 +1,163 @@
+"""``python -m sae_emulator`` as integration tests run it: a separate process, read through its first line."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import requests
+from emu_helpers import call, error_code, job_params
+
+EMULATOR_DIR = Path(__file__).resolve().parents[1]
+REPO_ROOT = EMULATOR_DIR.parent
+
+
+def child_env() -> dict:
+    env = dict(os.environ)  # conftest already made it safe: scratch HOME, no credentials, no proxies
+    env["PYTHONPATH"] = str(EMULATOR_DIR)
+    return env
+
+
+class Running:
+    def __init__(self, *args: str, cwd: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sae_emulator", *args],
+            cwd=str(cwd),
+            env=child_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        ready, _, _ = select.select([self.process.stdout], [], [], 30)
+        if not ready:
+            self.stop()
+            raise AssertionError("the emulator printed nothing within 30 s")
+        line = self.process.stdout.readline()
+        assert line, self.process.stderr.read()
+        self.info = json.loads(line)
+        self.port = self.info["port"]
+
+    def stop(self, signum: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+        try:
+            return self.process.wait(timeout=10)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.stdout.close()
+            self.process.stderr.close()
+
+    def __enter__(self) -> Running:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def test_cli_generated_data_port_file_and_sigterm(tmp_path):
+    port_file = tmp_path / "emulator.json"
+    args = ["--dataset", "generated", "--jobs", "60", "--regions", "cn-beijing,cn-hangzhou", "--namespaces", "2"]
+    args += ["--seed", "3", "--default-region", "cn-beijing", "--port-file", str(port_file)]
+    running = Running(*args, cwd=tmp_path)
+    try:
+        info = running.info
+        assert json.loads(port_file.read_text()) == info
+        assert info["endpoint"] == "http://127.0.0.1:%d/{region}" % info["port"]
+        assert info["access_key_id"] == "LTAI5tSAEEmulatorDemo" and info["ca_file"] is None
+        assert info["regions"] == ["cn-beijing", "cn-hangzhou"] and info["jobs"] == 60
+        server = SimpleNamespace(port=running.port)
+        assert call(server).json()["TotalSize"] == 30
+        assert call(server, region="cn-hangzhou").json()["TotalSize"] == 30
+        stats = requests.get(info["control_url"] + "/stats", timeout=5).json()
+        assert stats["by_region"] == {"cn-beijing": 1, "cn-hangzhou": 1}
+        started = time.perf_counter()
+    finally:
+        code = running.stop()
+    assert code == 0 and time.perf_counter() - started < 5
+
+
+def test_cli_same_seed_same_data(tmp_path):
+    args = ["--dataset", "generated", "--jobs", "20", "--regions", "cn-beijing", "--seed", "9"]
+    with Running(*args, cwd=tmp_path) as one, Running(*args, cwd=tmp_path) as two:
+        first = requests.get(one.info["control_url"] + "/jobs?region=cn-beijing", timeout=5).json()
+        second = requests.get(two.info["control_url"] + "/jobs?region=cn-beijing", timeout=5).json()
+        assert first == second and len(first["jobs"]) == 20
+
+
+def test_cli_tls_and_fault_flags(tmp_path):
+    args = ["--tls", "--cert-dir", str(tmp_path), "--throttle-rate", "1", "--retry-after", "3"]
+    args += ["--region-failure", "cn-beijing=403", "--fault-regions", "cn-hangzhou"]
+    with Running(*args, cwd=tmp_path) as running:
+        info = running.info
+        assert info["ca_file"] == str(tmp_path / "ca.pem") and os.path.exists(info["ca_file"])
+        assert info["endpoint"].startswith("https://") and info["sts_endpoint"] == "127.0.0.1:%d" % running.port
+        server = SimpleNamespace(port=running.port)
+        response = call(server, scheme="https", verify=info["ca_file"])
+        assert response.status_code == 429 and response.headers["Retry-After"] == "3"
+        response = call(server, region="cn-beijing")
+        assert response.status_code == 403 and error_code(response) == "Forbidden.RAM"
+        assert call(server, region="cn-shanghai").status_code == 200
+        # Faults change at run time through the control interface.
+        requests.post(info["control_url"] + "/faults", json={}, timeout=5)
+        assert call(server).status_code == 200
+
+
+def test_cli_faults_json_and_file_and_sigint(tmp_path):
+    faults_file = tmp_path / "faults.json"
+    faults_file.write_text(json.dumps({"malformed": "no_data"}))
+    with Running("--faults", "@" + str(faults_file), "--error-rate", "0", cwd=tmp_path) as running:
+        document = call(SimpleNamespace(port=running.port)).json()
+        assert "Data" not in document
+        assert running.stop(signal.SIGINT) == 0
+    with Running("--faults", '{"error_rate": 1.0}', "--mutate-after", "0", cwd=tmp_path) as running:
+        faults = requests.get(running.info["control_url"] + "/faults", timeout=5).json()
+        assert faults["error_rate"] == 1.0 and faults["mutate_after"] == 0
+        assert call(SimpleNamespace(port=running.port), job_params()).status_code == 503
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--malformed", "xml"], ["--faults", '{"bogus": 1}'], ["--throttle-rate", "2"], ["--access-key", "no-equals"]],
+)
+def test_cli_rejects_bad_arguments(tmp_path, args):
+    done = subprocess.run(
+        [sys.executable, "-m", "sae_emulator", *args],
+        cwd=str(tmp_path),
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2 and done.stdout == "" and "error" in done.stderr
+
+
+def test_cli_extra_access_keys_file(tmp_path):
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"LTAI5tFromFile": "file-secret"}))
+    with Running("--access-keys-file", str(keys), "--access-key", "LTAI5tFromFlag=flag-secret", cwd=tmp_path) as r:
+        from emu_helpers import Creds
+
+        server = SimpleNamespace(port=r.port)
+        assert call(server, creds=Creds("LTAI5tFromFile", "file-secret")).status_code == 200
+        assert call(server, creds=Creds("LTAI5tFromFlag", "flag-secret")).status_code == 200
+        assert "file-secret" not in json.dumps(r.info) and "flag-secret" not in json.dumps(r.info)
+
+
+def test_signing_import_lays_out_the_collection_by_itself(tmp_path):
+    code = "import os, sae_emulator._collection as c; print(os.path.realpath(c.signing.__file__))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=str(tmp_path), env=child_env(), capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(REPO_ROOT / "plugins" / "module_utils" / "signing.py")
+    link = REPO_ROOT / ".tmp" / "collections" / "ansible_collections" / "alicloud" / "sae"
+    assert link.resolve() == REPO_ROOT

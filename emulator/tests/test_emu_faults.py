@@ -1,0 +1,259 @@
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from emu_helpers import Creds, call, error_code, job_params
+
+from sae_emulator import EmulatorServer, Faults, data
+
+
+def statuses(server, count: int, region=None) -> list:
+    return [call(server, region=region).status_code for _ in range(count)]
+
+
+def test_latency_is_added():
+    with EmulatorServer(faults={"latency_ms": 150}) as server:
+        started = time.perf_counter()
+        assert call(server).status_code == 200
+        assert time.perf_counter() - started >= 0.15
+
+
+def test_concurrent_requests_with_latency_are_not_serialised():
+    with EmulatorServer(dataset=data.generate(jobs=400, seed=4), faults={"latency_ms": 600}) as server:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=25) as pool:
+            pages = list(pool.map(lambda n: call(server, job_params(CurrentPage=n, PageSize=5)), range(1, 26)))
+        elapsed = time.perf_counter() - started
+        assert [response.status_code for response in pages] == [200] * 25
+        # Serialised, 25 x 600 ms would take 15 s (the margin is for a loaded 2-core machine).
+        assert elapsed < 6.0, elapsed
+        assert server.stats()["max_in_flight"] >= 20
+
+
+def test_throttling_answers_429_with_retry_after():
+    with EmulatorServer(faults={"throttle_rate": 1.0, "retry_after": 2}) as server:
+        response = call(server)
+        assert response.status_code == 429 and error_code(response) == "Throttling.User"
+        assert response.headers["Retry-After"] == "2"
+        assert server.stats()["faults"] == {"throttle": 1}
+
+
+def test_throttling_without_retry_after_header():
+    with EmulatorServer(faults=Faults(throttle_rate=1.0)) as server:
+        response = call(server)
+        assert response.status_code == 429 and "Retry-After" not in response.headers
+
+
+def test_error_rate_answers_503():
+    with EmulatorServer(faults={"error_rate": 1.0}) as server:
+        response = call(server)
+        assert response.status_code == 503 and error_code(response) == "ServiceUnavailable"
+
+
+def test_max_faults_and_after_requests_bound_the_faults():
+    with EmulatorServer(faults={"throttle_rate": 1.0, "max_faults": 2}) as server:
+        assert statuses(server, 4) == [429, 429, 200, 200]
+    with EmulatorServer(faults={"error_rate": 1.0, "after_requests": 2}) as server:
+        assert statuses(server, 4) == [200, 200, 503, 503]
+
+
+def test_seeded_faults_are_reproducible():
+    settings = {"throttle_rate": 0.3, "error_rate": 0.3, "seed": 7}
+    with EmulatorServer(faults=settings) as server:
+        first = statuses(server, 30)
+        server.set_faults(settings)  # restarts the sequence
+        again = statuses(server, 30)
+    with EmulatorServer(faults=settings) as other:
+        third = statuses(other, 30)
+    assert first == again == third
+    assert {200, 429, 503} <= set(first)
+    with EmulatorServer(faults=dict(settings, seed=8)) as other_seed:
+        assert statuses(other_seed, 30) != first
+
+
+def test_region_failures():
+    failures = {"cn-beijing": 403, "cn-shanghai": "500", "cn-hangzhou": "404:InvalidNamespace.NotFound"}
+    with EmulatorServer(faults={"region_failures": failures}) as server:
+        response = call(server, region="cn-beijing")
+        assert response.status_code == 403 and error_code(response) == "Forbidden.RAM"
+        response = call(server, region="cn-shanghai")
+        assert response.status_code == 500 and error_code(response) == "InternalError"
+        response = call(server, region="cn-hangzhou")
+        assert response.status_code == 404 and error_code(response) == "InvalidNamespace.NotFound"
+        assert call(server, region="eu-central-1").status_code == 200
+
+
+def test_rate_faults_can_be_limited_to_regions():
+    with EmulatorServer(faults={"error_rate": 1.0, "regions": ["cn-beijing"]}) as server:
+        assert call(server, region="cn-beijing").status_code == 503
+        assert call(server, region="cn-hangzhou").status_code == 200
+
+
+def test_faults_come_after_the_signature_check():
+    with EmulatorServer(faults={"throttle_rate": 1.0}) as server:
+        response = call(server, creds=Creds("LTAI5tSAEEmulatorDemo", "wrong"))
+        assert error_code(response) == "SignatureDoesNotMatch"
+
+
+def test_faults_do_not_touch_sts_or_control(tmp_path):
+    with EmulatorServer(faults={"error_rate": 1.0}) as server:
+        control = requests.get(server.control_url + "/stats", timeout=5)
+        assert control.status_code == 200
+        response = requests.get("http://127.0.0.1:%d/?Action=AssumeRole" % server.port, timeout=5)
+        assert response.json()["Code"] == "MissingParameter"  # answered by STS, not by a fault
+
+
+def test_hang_holds_the_connection_until_faults_change():
+    with EmulatorServer(faults={"hang_rate": 1.0}) as server:
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            call(server, timeout=0.5)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(call, server, None, None, timeout=10)
+            time.sleep(0.3)
+            assert not pending.done()
+            server.set_faults()  # releases the held connection: closed without an answer
+            with pytest.raises(requests.exceptions.ConnectionError):
+                pending.result(timeout=5)
+        assert call(server).status_code == 200
+        assert server.stats()["faults"] == {"hang": 2}
+
+
+def test_stop_releases_hung_connections_quickly():
+    server = EmulatorServer(faults={"hang_rate": 1.0}).start()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(call, server, None, None, timeout=10)
+        time.sleep(0.3)
+        started = time.perf_counter()
+        server.stop()
+        with pytest.raises(requests.exceptions.ConnectionError):
+            pending.result(timeout=5)
+        assert time.perf_counter() - started < 3
+
+
+def malformed(kind: str) -> EmulatorServer:
+    return EmulatorServer(faults={"malformed": kind})
+
+
+def test_malformed_html_error_page():
+    with malformed("html") as server:
+        response = call(server)
+        assert response.status_code == 502 and response.headers["Content-Type"].startswith("text/html")
+        assert response.text.lstrip().startswith("<!DOCTYPE html>")
+
+
+def test_malformed_truncated_json():
+    with malformed("truncated") as server:
+        response = call(server)
+        assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/json")
+        assert int(response.headers["Content-Length"]) == len(response.content)
+        with pytest.raises(ValueError):
+            json.loads(response.content)
+        assert response.content.startswith(b'{"Message": "success"')
+
+
+def test_malformed_short_read_cuts_the_connection():
+    with malformed("short_read") as server:
+        for _ in range(2):  # each on a fresh connection: the server keeps serving
+            with pytest.raises(requests.exceptions.ChunkedEncodingError, match="IncompleteRead"):
+                call(server)
+        server.set_faults()
+        assert call(server).status_code == 200
+
+
+def test_malformed_non_json_text():
+    with malformed("text") as server:
+        response = call(server)
+        assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain")
+        with pytest.raises(ValueError):
+            json.loads(response.content)
+
+
+def test_malformed_json_without_data():
+    with malformed("no_data") as server:
+        document = call(server).json()
+        assert "Data" not in document and document["Success"] is True
+
+
+def test_malformed_success_false_with_http_200():
+    with malformed("success_false") as server:
+        response = call(server)
+        assert response.status_code == 200
+        document = response.json()
+        assert document["Success"] is False and document["Code"] != "200" and "Data" not in document
+
+
+def test_malformed_rate_with_seed():
+    with EmulatorServer(faults={"malformed": "text", "malformed_rate": 0.5, "seed": 3}) as server:
+        kinds = [call(server).headers["Content-Type"].split(";")[0] for _ in range(20)]
+        assert {"text/plain", "application/json"} == set(kinds)
+
+
+def test_mutation_during_listing_shifts_offset_pages():
+    dataset = data.generate(jobs=40, regions=["cn-beijing"], seed=8)
+    with EmulatorServer(dataset=dataset, default_region="cn-beijing") as server:
+        before = [job["AppId"] for job in server.jobs("cn-beijing")]
+        victim = before[2]
+        server.set_faults(mutate_after=1, mutate_delete=victim)
+        page1 = call(server, job_params(CurrentPage=1, PageSize=5)).json()
+        page2 = call(server, job_params(CurrentPage=2, PageSize=5)).json()
+        after = [job["AppId"] for job in server.jobs("cn-beijing")]
+        assert [job["AppId"] for job in page1["Data"]["Applications"]] == before[:5]
+        # One job before the offset vanished: page 2 starts one later, so before[5] is skipped.
+        assert [job["AppId"] for job in page2["Data"]["Applications"]] == before[6:11]
+        assert victim not in after and len(after) == len(before)
+        mutation = server.stats()["mutations"]
+        assert len(mutation) == 1 and mutation[0]["deleted"] == victim and mutation[0]["after_request"] == 1
+        assert after[-1] == mutation[0]["created"]
+        assert page2["TotalSize"] == page1["TotalSize"] == 40
+        # Once only.
+        call(server)
+        assert len(server.stats()["mutations"]) == 1
+
+
+def test_random_mutation_is_seeded():
+    dataset = data.generate(jobs=30, regions=["cn-beijing", "cn-hangzhou"], seed=8)
+    results = []
+    for _ in range(2):
+        with EmulatorServer(
+            dataset=dataset, faults={"mutate_after": 0, "mutate_region": "cn-hangzhou", "seed": 5}
+        ) as server:
+            call(server, region="cn-beijing")  # another region's requests neither count nor get mutated
+            assert server.stats()["mutations"] == []
+            call(server, region="cn-hangzhou")
+            results.append(server.stats()["mutations"])
+    assert results[0] == results[1] and results[0][0]["deleted"] and results[0][0]["region"] == "cn-hangzhou"
+
+
+def test_mutation_without_create():
+    with EmulatorServer(faults={"mutate_after": 0, "mutate_create": False}) as server:
+        before = len(server.jobs("cn-hangzhou"))
+        assert call(server).json()["TotalSize"] == before - 1
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"throttle_rate": 1.5},
+        {"error_rate": -0.1},
+        {"malformed": "xml"},
+        {"region_failures": {"cn-beijing": 200}},
+        {"region_failures": {"cn-beijing": "oops"}},
+        {"latency_ms": -1},
+        {"no_such_setting": 1},
+    ],
+)
+def test_bad_fault_settings_are_refused(settings):
+    with pytest.raises((ValueError, TypeError)):
+        Faults.from_dict(settings)
+
+
+def test_update_faults_keeps_other_settings(demo_server):
+    demo_server.set_faults(latency_ms=10, throttle_rate=0.5)
+    demo_server.update_faults(throttle_rate=0.0)
+    assert demo_server.faults.latency_ms == 10 and demo_server.faults.throttle_rate == 0.0
+    demo_server.set_faults(error_rate=0.1)
+    assert demo_server.faults.latency_ms == 0
