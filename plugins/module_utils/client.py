@@ -18,6 +18,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     validate_current_page,
     validate_max_concurrency,
     validate_page_size,
+    validate_region,
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
@@ -89,8 +90,9 @@ class SaeClient:
                 API_PATH,
                 USER_AGENT,
                 timeout=params.get("timeout") or 30.0,
-                validate_certs=params.get("validate_certs", True),
-                retry_policy=RetryPolicy(max_retries=params.get("max_retries", 5)),
+                # None (an option left unset) must not turn certificate checks off or break retries.
+                validate_certs=True if params.get("validate_certs") is None else params["validate_certs"],
+                retry_policy=RetryPolicy(max_retries=5 if params.get("max_retries") is None else params["max_retries"]),
                 pool_size=self._max_concurrency,
             )
         self.transport = transport
@@ -123,6 +125,8 @@ class SaeClient:
         self, query: JobQuery, page_size: int = 200, current_page: Optional[int] = None
     ) -> JobListing:
         """Every job template of ``query`` (or only page ``current_page``), each exactly once."""
+        # The region goes into the endpoint's host name: check it even if it was not given to __init__.
+        validate_region(query.region)
         page_size = validate_page_size(page_size)
         current_page = validate_current_page(current_page)
         parameters = list_jobs_parameters(query.filters)
@@ -144,7 +148,8 @@ class SaeClient:
         one bounded pool, so ``max_concurrency`` bounds the requests in flight overall.
         """
         for query in queries:
-            list_jobs_parameters(query.filters)  # bad input fails before any request
+            validate_region(query.region)  # bad input fails before any request
+            list_jobs_parameters(query.filters)
         page_size = validate_page_size(page_size)
 
         def run(query: JobQuery) -> Union[JobListing, SaeError]:

@@ -17,6 +17,7 @@ The explicit-key path never imports alibabacloud-credentials: that import costs 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -24,7 +25,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeCred
 
 DEFAULT_CHAIN_DESCRIPTION = (
     "the alibabacloud-credentials default chain (ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET, "
-    "OIDC role, ~/.aliyun/config.json, ~/.alibabacloud/credentials, ECS RAM role unless "
+    "OIDC role, ~/.aliyun/config.json, ~/.alibabacloud/credentials.ini, ECS RAM role unless "
     "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true, ALIBABA_CLOUD_CREDENTIALS_URI)"
 )
 
@@ -95,13 +96,15 @@ def _sdk_source(description: str, make_provider: Callable[[], Any], secrets: tup
 
 def _profile_provider(profile: str) -> Any:
     from alibabacloud_credentials.provider import CLIProfileCredentialsProvider, ProfileCredentialsProvider
+    from alibabacloud_credentials.utils import auth_constant, auth_util
 
-    return _FirstOf(
-        [
-            CLIProfileCredentialsProvider(profile_name=profile),
-            ProfileCredentialsProvider(profile_name=profile),
-        ]
-    )
+    providers = [CLIProfileCredentialsProvider(profile_name=profile)]
+    if not auth_util.environment_credentials_file:
+        # The documented INI file: the SDK itself only reads ~/.alibabacloud/credentials.ini.
+        documented = os.path.join(auth_constant.HOME, ".alibabacloud", "credentials")
+        providers.append(ProfileCredentialsProvider(profile_name=profile, profile_file=documented))
+    providers.append(ProfileCredentialsProvider(profile_name=profile))
+    return _FirstOf(providers)
 
 
 def _default_chain_provider() -> Any:
@@ -126,7 +129,8 @@ class _FirstOf:
                 continue
             if credentials is not None:
                 return credentials
-        raise SaeCredentialError("; ".join(errors))
+        # Not a SaeCredentialError: CredentialSource.get() must wrap it with what was tried.
+        raise LookupError("; ".join(errors))
 
 
 def _role_source(params: dict, base_description: str, base_provider: Callable[[], Any]) -> CredentialSource:
@@ -164,8 +168,10 @@ def resolve_credential_source(params: dict) -> CredentialSource:
     if key_id:
         return _static_source(params)
     if profile:
-        return _sdk_source("profile %s (~/.aliyun/config.json, then ~/.alibabacloud/credentials)" % profile,
-                           lambda: _profile_provider(profile))
+        return _sdk_source(
+            "profile %s (~/.aliyun/config.json, then ~/.alibabacloud/credentials or credentials.ini)" % profile,
+            lambda: _profile_provider(profile),
+        )
     return _sdk_source(DEFAULT_CHAIN_DESCRIPTION, _default_chain_provider)
 
 

@@ -64,7 +64,7 @@ def parse_trigger_config(raw: Any) -> Any:
         return raw
     try:
         parsed = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to decode
         return raw
     return parsed if isinstance(parsed, dict) else raw
 

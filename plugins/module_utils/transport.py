@@ -137,7 +137,7 @@ def decode_answer(status: int, body: bytes, content_type: str, retry_after: Opti
     text = body.decode("utf-8", errors="replace")
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to decode
         document = None
     if not isinstance(document, dict):
         code = "InvalidResponse" if status < 400 else "HTTP%d" % status

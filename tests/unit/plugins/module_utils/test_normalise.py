@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""One raw ListJobs application -> the documented snake_case dict."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError
+from ansible_collections.alicloud.sae.plugins.module_utils.normalise import (
+    JOB_KEYS,
+    normalise_job,
+    parse_trigger_config,
+)
+
+# The application of the vendor's "Success response" example, verbatim.
+VENDOR_EXAMPLE = json.loads(
+    r"""
+{
+  "AppName": "demo-app",
+  "NamespaceId": "cn-beijing:demo",
+  "AppId": "f7730764-d88f-4b9a-8d8e-cd8efbfe****",
+  "Tags": [{"Key": "key", "Value": "value"}],
+  "RegionId": "cn-beijing",
+  "AppDescription": "description",
+  "TriggerConfig": "{\"type\":\"time\",\"config\":\"0 1 */1 * ?\",\"timezone\":\"GMT+8:00\"}",
+  "Suspend": false,
+  "Active": 0,
+  "Succeeded": 3,
+  "Failed": 0,
+  "LastStartTime": 1657522800,
+  "CompletionTime": 1657522839,
+  "LastChangeorderState": "1",
+  "LastJobState": "0",
+  "Cpu": 500,
+  "Mem": 1024,
+  "Message": "success",
+  "ImageUrl": ""
+}
+"""
+)
+
+DOCUMENTED_KEYS = (
+    "app_id",
+    "app_name",
+    "namespace_id",
+    "region_id",
+    "app_description",
+    "tags",
+    "trigger_config",
+    "suspend",
+    "active",
+    "succeeded",
+    "failed",
+    "last_start_time",
+    "completion_time",
+    "last_changeorder_state",
+    "last_job_state",
+    "cpu",
+    "mem",
+    "image_url",
+    "message",
+)
+
+
+def test_job_keys_are_the_documented_ones():
+    assert JOB_KEYS == DOCUMENTED_KEYS
+
+
+def test_returned_keys_match_the_module_return_documentation():
+    import yaml
+
+    from ansible_collections.alicloud.sae.plugins.modules import sae_job_info
+
+    documented = yaml.safe_load(sae_job_info.RETURN)["jobs"]["contains"]
+    assert tuple(documented) == JOB_KEYS
+
+
+def test_vendor_example():
+    job = normalise_job(VENDOR_EXAMPLE)
+    assert tuple(job) == JOB_KEYS
+    assert job == {
+        "app_id": "f7730764-d88f-4b9a-8d8e-cd8efbfe****",
+        "app_name": "demo-app",
+        "namespace_id": "cn-beijing:demo",
+        "region_id": "cn-beijing",
+        "app_description": "description",
+        "tags": {"key": "value"},
+        "trigger_config": {"type": "time", "config": "0 1 */1 * ?", "timezone": "GMT+8:00"},
+        "suspend": False,
+        "active": 0,
+        "succeeded": 3,
+        "failed": 0,
+        "last_start_time": 1657522800,
+        "completion_time": 1657522839,
+        "last_changeorder_state": "1",
+        "last_job_state": "0",
+        "cpu": 500,
+        "mem": 1024,
+        "image_url": "",
+        "message": "success",
+    }
+    # Types as the API gives them: no coercion of the string states or the integers.
+    assert type(job["suspend"]) is bool
+    assert type(job["last_changeorder_state"]) is str
+    assert type(job["cpu"]) is int
+
+
+def test_input_is_not_modified():
+    raw = dict(VENDOR_EXAMPLE)
+    normalise_job(raw)
+    assert raw == VENDOR_EXAMPLE
+
+
+def test_http_trigger_config():
+    config = {"type": "HTTPS", "method": ["GET"], "ip": [], "referer": [], "securityConfig": "none"}
+    raw = dict(VENDOR_EXAMPLE, TriggerConfig=json.dumps({"type": "http", "config": config}))
+    assert normalise_job(raw)["trigger_config"] == {"type": "http", "config": config}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("0 1 */1 * ?", id="cron-text"),
+        pytest.param("{not json", id="broken-json"),
+        pytest.param("[1, 2]", id="json-array"),
+        pytest.param('"text"', id="json-string"),
+        pytest.param("", id="empty"),
+        pytest.param("[" * 100_000, id="nested-too-deep"),
+    ],
+)
+def test_trigger_config_that_is_not_a_json_object_is_kept_raw(raw):
+    assert parse_trigger_config(raw) == raw
+    assert normalise_job(dict(VENDOR_EXAMPLE, TriggerConfig=raw))["trigger_config"] == raw
+
+
+def test_trigger_config_already_an_object_is_kept():
+    assert parse_trigger_config({"type": "time"}) == {"type": "time"}
+    assert parse_trigger_config(None) is None
+
+
+def test_missing_fields_are_none():
+    job = normalise_job({"AppId": "only-id"})
+    assert tuple(job) == JOB_KEYS
+    assert job["app_id"] == "only-id"
+    assert job["tags"] == {}
+    assert all(job[name] is None for name in JOB_KEYS if name not in ("app_id", "tags"))
+
+
+def test_unknown_fields_are_dropped():
+    job = normalise_job(dict(VENDOR_EXAMPLE, NewField="x", AppName="n"))
+    assert tuple(job) == JOB_KEYS
+    assert "x" not in job.values()
+
+
+def test_tags():
+    tags = [{"Key": "team", "Value": "billing"}, {"Key": "中文", "Value": "任务 🚀"}, {"Key": "empty", "Value": ""}]
+    assert normalise_job(dict(VENDOR_EXAMPLE, Tags=tags))["tags"] == {"team": "billing", "中文": "任务 🚀", "empty": ""}
+    assert normalise_job(dict(VENDOR_EXAMPLE, Tags=[]))["tags"] == {}
+    assert normalise_job(dict(VENDOR_EXAMPLE, Tags=None))["tags"] == {}
+    assert normalise_job(dict(VENDOR_EXAMPLE, Tags=[{"Key": "k"}]))["tags"] == {"k": None}
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        pytest.param({"Key": "k", "Value": "v"}, id="object"),
+        pytest.param("k=v", id="string"),
+        pytest.param(["k"], id="list-of-strings"),
+        pytest.param([{"Value": "v"}], id="no-key"),
+        pytest.param([{"Key": 1, "Value": "v"}], id="number-key"),
+    ],
+)
+def test_malformed_tags_are_an_invalid_response(tags):
+    with pytest.raises(SaeApiError) as caught:
+        normalise_job(dict(VENDOR_EXAMPLE, Tags=tags))
+    assert caught.value.code == "InvalidResponse"
+    assert VENDOR_EXAMPLE["AppId"] in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param({"AppName": "no-id"}, id="missing"),
+        pytest.param({"AppId": None, "AppName": "null-id"}, id="null"),
+        pytest.param({"AppId": ""}, id="empty"),
+        pytest.param({"AppId": 12345}, id="number"),
+        pytest.param({"AppId": ["a"]}, id="list"),
+    ],
+)
+def test_no_app_id_is_an_invalid_response(raw):
+    with pytest.raises(SaeApiError) as caught:
+        normalise_job(raw)
+    assert caught.value.code == "InvalidResponse"
+    assert "AppId" in caught.value.message
+
+
+@pytest.mark.parametrize("raw", [None, "job", 3, ["AppId", "x"]])
+def test_not_an_object_is_an_invalid_response(raw):
+    with pytest.raises(SaeApiError, match="InvalidResponse"):
+        normalise_job(raw)
+
+
+JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.text(min_size=1, max_size=4).map(lambda s: s * 10_000),  # huge strings, cheaply
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=12,
+)
+FIELDS = [
+    "AppId",
+    "AppName",
+    "NamespaceId",
+    "RegionId",
+    "AppDescription",
+    "Tags",
+    "TriggerConfig",
+    "Suspend",
+    "Active",
+    "Cpu",
+    "Mem",
+    "ImageUrl",
+    "Message",
+]
+TAG_LISTS = st.lists(
+    st.one_of(
+        st.fixed_dictionaries({"Key": st.text(max_size=10), "Value": JSON_VALUES}),
+        st.dictionaries(st.sampled_from(["Key", "Value", "key"]), JSON_VALUES, max_size=2),
+        JSON_SCALARS,
+    ),
+    max_size=4,
+)
+FIELD_VALUES = {
+    "AppId": st.one_of(st.text(max_size=20), JSON_VALUES),
+    "Tags": st.one_of(TAG_LISTS, JSON_VALUES),
+    "TriggerConfig": st.one_of(JSON_VALUES.map(json.dumps), st.text(max_size=40), JSON_VALUES),
+}
+PAYLOADS = st.one_of(
+    st.fixed_dictionaries({}, optional={name: FIELD_VALUES.get(name, JSON_VALUES) for name in FIELDS}),
+    st.dictionaries(st.text(max_size=12), JSON_VALUES, max_size=6),
+    JSON_VALUES,
+)
+
+
+@given(PAYLOADS)
+def test_random_payloads_normalise_or_raise_an_api_error(raw):
+    try:
+        job = normalise_job(raw)
+    except SaeApiError as error:
+        assert error.code == "InvalidResponse"
+        return
+    assert tuple(job) == JOB_KEYS
+    assert isinstance(job["app_id"], str) and job["app_id"]
+    assert isinstance(job["tags"], dict)

@@ -1,0 +1,226 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Concurrent paging and the consistent-listing algorithm, against a fake offset-paged store."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ansible_collections.alicloud.sae.plugins.module_utils import paging
+from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError
+
+
+def key(item):
+    return item["app_id"]
+
+
+class OffsetStore:
+    """A listing served by offset, like ListJobs: it may change between two page fetches.
+
+    ``before_page[n]`` holds changes made just before page ``n`` is served the first time.
+    """
+
+    def __init__(self, count, page_size, total_bias=0):
+        self.items = [{"app_id": "job-%03d" % n} for n in range(count)]
+        self._next = count
+        self.page_size = page_size
+        self.total_bias = total_bias
+        self.before_page = {}
+        self.churn_page = None  # a page before which a job is created on every fetch
+        self.fetches = []
+        self._lock = threading.Lock()
+
+    def new_item(self):
+        item = {"app_id": "job-%03d" % self._next}
+        self._next += 1
+        return item
+
+    def create_first(self):
+        self.items.insert(0, self.new_item())
+
+    def create_last(self):
+        self.items.append(self.new_item())
+
+    def delete(self, app_id):
+        self.items = [item for item in self.items if item["app_id"] != app_id]
+
+    def fetch_page(self, number):
+        with self._lock:
+            self.fetches.append(number)
+            for change in self.before_page.pop(number, []):
+                change()
+            if number == self.churn_page:
+                self.create_first()
+            start = (number - 1) * self.page_size
+            return paging.Page(list(self.items[start : start + self.page_size]), len(self.items) + self.total_bias)
+
+
+@pytest.fixture
+def pool():
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        yield executor
+
+
+def ids(items):
+    return [item["app_id"] for item in items]
+
+
+def assert_exact(listing, store):
+    assert ids(listing.items) == ids(store.items)
+    assert len(set(ids(listing.items))) == len(listing.items)
+
+
+def test_page_count():
+    assert paging.page_count(0, 200) == 1
+    assert paging.page_count(1, 200) == 1
+    assert paging.page_count(200, 200) == 1
+    assert paging.page_count(201, 200) == 2
+    assert paging.page_count(1000, 7) == 143
+
+
+def test_stable_listing_is_read_once(pool):
+    store = OffsetStore(1000, 7)
+    listing = paging.list_all(store.fetch_page, 7, pool, key)
+    assert_exact(listing, store)
+    assert (listing.total, listing.attempts) == (1000, 1)
+    assert sorted(store.fetches) == list(range(1, 144))
+    assert store.fetches[0] == 1
+
+
+def test_empty_listing_is_one_request(pool):
+    store = OffsetStore(0, 200)
+    listing = paging.list_all(store.fetch_page, 200, pool, key)
+    assert (listing.items, listing.total, listing.attempts, store.fetches) == ([], 0, 1, [1])
+
+
+@given(count=st.integers(min_value=0, max_value=60), page_size=st.integers(min_value=1, max_value=25))
+def test_every_item_exactly_once_in_api_order(count, page_size):
+    store = OffsetStore(count, page_size)
+    with ThreadPoolExecutor(max_workers=3) as executor:
+        listing = paging.list_all(store.fetch_page, page_size, executor, key)
+    assert_exact(listing, store)
+    assert len(store.fetches) == paging.page_count(count, page_size)
+
+
+def test_api_order_is_kept_when_later_pages_finish_first(pool):
+    store = OffsetStore(40, 5)  # 8 pages
+
+    def slow_early_pages(number):
+        time.sleep((8 - number) * 0.01)
+        return store.fetch_page(number)
+
+    listing = paging.list_all(slow_early_pages, 5, pool, key)
+    assert_exact(listing, store)
+    assert store.fetches[1:] != sorted(store.fetches[1:]), "the pages did not finish out of order"
+
+
+def test_pages_after_the_first_are_fetched_concurrently_within_the_pool():
+    lock = threading.Lock()
+    state = {"in_flight": 0, "max": 0, "alone_first": None}
+    store = OffsetStore(120, 10)  # 12 pages
+
+    def fetch(number):
+        with lock:
+            state["in_flight"] += 1
+            state["max"] = max(state["max"], state["in_flight"])
+            if number == 1:
+                state["alone_first"] = state["in_flight"] == 1
+        time.sleep(0.05)
+        with lock:
+            state["in_flight"] -= 1
+        return store.fetch_page(number)
+
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        listing = paging.list_all(fetch, 10, executor, key)
+    assert_exact(listing, store)
+    assert 1 < state["max"] <= 4
+    assert state["alone_first"] is True  # page 1 first: it gives the total
+
+
+def test_deletion_before_an_unread_page_relists(pool):
+    store = OffsetStore(7, 3)  # pages [0 1 2] [3 4 5] [6]
+    store.before_page[2] = [lambda: store.delete("job-000")]  # job-003 would slip onto page 1
+    listing = paging.list_all(store.fetch_page, 3, pool, key)
+    assert_exact(listing, store)
+    assert "job-003" in ids(listing.items)
+    assert "job-000" not in ids(listing.items)
+    assert (listing.total, listing.attempts) == (6, 2)
+
+
+def test_creation_before_an_unread_page_relists(pool):
+    store = OffsetStore(7, 3)
+    store.before_page[2] = [store.create_first]  # job-002 would show up on pages 1 and 2
+    listing = paging.list_all(store.fetch_page, 3, pool, key)
+    assert_exact(listing, store)
+    assert ids(listing.items)[0] == "job-007"
+    assert (listing.total, listing.attempts) == (8, 2)
+
+
+def test_creation_at_the_end_relists(pool):
+    store = OffsetStore(6, 3)
+    store.before_page[2] = [store.create_last]
+    listing = paging.list_all(store.fetch_page, 3, pool, key)
+    assert_exact(listing, store)
+    assert (listing.total, listing.attempts) == (7, 2)
+
+
+def test_deletion_and_creation_relist(pool):
+    store = OffsetStore(10, 3)  # 4 pages
+    store.before_page[2] = [lambda: store.delete("job-001")]
+    store.before_page[4] = [store.create_first]
+    listing = paging.list_all(store.fetch_page, 3, pool, key)
+    assert_exact(listing, store)
+    assert listing.total == 10
+    assert listing.attempts >= 2
+
+
+def test_listing_that_never_settles_is_refused(pool):
+    store = OffsetStore(9, 3)
+    store.churn_page = 2  # a job is created every time page 2 is read
+    with pytest.raises(SaeApiError) as caught:
+        paging.list_all(store.fetch_page, 3, pool, key, max_attempts=4)
+    assert caught.value.code == "InconsistentListing"
+    assert "4 listing attempts" in caught.value.message
+    assert store.fetches.count(1) == 4
+    assert len(store.fetches) <= 4 * paging.page_count(9 + 4, 3)
+
+
+def test_two_identical_listings_are_accepted_when_total_disagrees(pool):
+    store = OffsetStore(9, 3, total_bias=1)  # the API counts one job it never lists
+    listing = paging.list_all(store.fetch_page, 3, pool, key)
+    assert_exact(listing, store)
+    assert (listing.total, listing.attempts) == (10, 2)
+
+
+def test_duplicates_from_the_api_are_dropped_keeping_the_first(pool):
+    pages = {1: ["a", "b", "c"], 2: ["c", "d", "e"]}  # the API repeats "c"
+
+    def fetch(number):
+        return paging.Page([{"app_id": name, "page": number} for name in pages[number]], 6)
+
+    listing = paging.list_all(fetch, 3, pool, key)
+    assert ids(listing.items) == ["a", "b", "c", "d", "e"]
+    assert [item["page"] for item in listing.items] == [1, 1, 1, 2, 2]
+    assert listing.attempts == 2
+
+
+def test_page_errors_propagate(pool):
+    store = OffsetStore(9, 3)
+
+    def fetch(number):
+        if number == 3:
+            raise SaeApiError("Throttling.User", "slow down", request_id="r-9")
+        return store.fetch_page(number)
+
+    with pytest.raises(SaeApiError) as caught:
+        paging.list_all(fetch, 3, pool, key)
+    assert (caught.value.code, caught.value.request_id) == ("Throttling.User", "r-9")

@@ -1,0 +1,570 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""One signed call: endpoints, answer decoding, the retry policy and loop, and real sockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import email.utils
+import http.server
+import json
+import socket
+import threading
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ansible_collections.alicloud.sae.plugins.module_utils import signing, transport
+from ansible_collections.alicloud.sae.plugins.module_utils.credentials import (
+    Credentials,
+    CredentialSource,
+    resolve_credential_source,
+)
+from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeParameterError
+from ansible_collections.alicloud.sae.tests.unit.utils import (
+    AK_ID,
+    API_PATH,
+    SECRET,
+    FakeResponse,
+    ScriptedSession,
+    check_signature,
+    error_answer,
+    ok_answer,
+)
+
+PARAMS = {"Workload": "job", "PageSize": "200", "CurrentPage": "1", "Tags": '[{"key":"a b","value":"x+y*z~"}]'}
+
+
+def make_transport(session=None, endpoint=None, max_retries=3, rng=lambda: 0.5, timeout=30.0, **kwargs):
+    sleeps = []
+    source = kwargs.pop("source", None) or resolve_credential_source(
+        {"access_key_id": AK_ID, "access_key_secret": SECRET}
+    )
+    client = transport.Transport(
+        source,
+        endpoint,
+        "ListJobs",
+        "2019-05-06",
+        API_PATH,
+        "alicloud.sae/test",
+        timeout=timeout,
+        retry_policy=transport.RetryPolicy(max_retries=max_retries, rng=rng),
+        sleep=sleeps.append,
+        session=session,
+        **kwargs,
+    )
+    return client, sleeps
+
+
+def api_error(status, code, request_id, headers=None):
+    return FakeResponse(status, error_answer(code, "%s happened" % code, request_id), headers)
+
+
+# --- RetryPolicy ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("u", [0.0, 0.25, 0.999999])
+def test_full_jitter_is_the_random_share_of_the_capped_exponential(u):
+    policy = transport.RetryPolicy(base_delay=0.5, max_delay=20.0, rng=lambda: u)
+    expected = [u * min(20.0, 0.5 * 2**attempt) for attempt in range(10)]
+    assert [policy.delay(attempt) for attempt in range(10)] == pytest.approx(expected)
+    assert policy.delay(9) == pytest.approx(u * 20.0)  # capped: 0.5 * 512 > 20
+
+
+@given(
+    attempt=st.integers(min_value=0, max_value=30),
+    u=st.floats(min_value=0.0, max_value=1.0, exclude_max=True),
+    base=st.floats(min_value=0.001, max_value=5.0),
+    cap=st.floats(min_value=0.001, max_value=60.0),
+)
+def test_full_jitter_bounds(attempt, u, base, cap):
+    delay = transport.RetryPolicy(base_delay=base, max_delay=cap, rng=lambda: u).delay(attempt)
+    assert 0.0 <= delay <= min(cap, base * 2**attempt)
+
+
+def test_jitter_uses_the_injected_rng():
+    values = iter([0.1, 0.9])
+    policy = transport.RetryPolicy(base_delay=1.0, max_delay=100.0, rng=lambda: next(values))
+    assert [policy.delay(3), policy.delay(3)] == pytest.approx([0.8, 7.2])
+
+
+def test_retry_after_is_a_floor_and_is_capped():
+    policy = transport.RetryPolicy(base_delay=0.5, max_delay=20.0, rng=lambda: 0.0)
+    assert policy.delay(0, retry_after=7.0) == 7.0
+    assert policy.delay(0, retry_after=0.0) == 0.0
+    assert policy.delay(0, retry_after=10_000.0) == transport.MAX_RETRY_AFTER
+    high = transport.RetryPolicy(base_delay=10.0, max_delay=20.0, rng=lambda: 0.9)
+    assert high.delay(1, retry_after=1.0) == pytest.approx(18.0)
+
+
+# --- is_retryable ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code, status",
+    [
+        ("Throttling.User", 429),
+        ("Throttling.Api", 400),
+        ("Throttling", None),
+        ("HTTP429", 429),
+        ("InternalError", 500),
+        ("HTTP502", 502),
+        ("ServiceUnavailable", 503),
+        ("ServiceUnavailable", None),
+        ("ConnectionError", None),
+        ("ConnectTimeout", None),
+        ("ReadTimeout", None),
+    ],
+)
+def test_transient_failures_are_retried(code, status):
+    assert transport.is_retryable(SaeApiError(code, "m", status=status))
+
+
+@pytest.mark.parametrize(
+    "code, status",
+    [
+        ("SignatureDoesNotMatch", 400),
+        ("IncompleteSignature", 400),
+        ("InvalidTimeStamp.Expired", 400),
+        ("InvalidParameter", 400),
+        ("InvalidAccessKeyId.NotFound", 404),
+        ("Forbidden.RAM", 403),
+        ("InvalidAppId.NotFound", 404),
+        ("HTTP400", 400),
+        ("InvalidResponse", 200),
+        ("InvalidResponse", None),
+        ("SSLError", None),
+        ("RequestError", None),
+    ],
+)
+def test_permanent_failures_are_not_retried(code, status):
+    assert not transport.is_retryable(SaeApiError(code, "m", status=status))
+
+
+# --- decode_answer --------------------------------------------------------------------------------
+
+
+def decode_error(status, body, content_type="application/json", retry_after=None):
+    with pytest.raises(SaeApiError) as caught:
+        transport.decode_answer(status, body, content_type, retry_after)
+    return caught.value
+
+
+def test_decode_success():
+    answer = ok_answer([{"AppId": "a"}], request_id="r-1")
+    assert transport.decode_answer(200, json.dumps(answer).encode(), "application/json", None) == answer
+
+
+def test_decode_html_error_page():
+    error = decode_error(502, b"<html><head><title>502 Bad Gateway</title></head></html>", "text/html")
+    assert error.code == "HTTP502"
+    assert error.status == 502
+    assert "text/html" in error.message
+    assert "not JSON" in error.message
+    assert "502 Bad Gateway" in error.message
+    assert transport.is_retryable(error)
+
+
+def test_decode_html_with_200_is_an_invalid_response():
+    error = decode_error(200, b"<html>login portal</html>", "text/html")
+    assert (error.code, error.status) == ("InvalidResponse", 200)
+    assert not transport.is_retryable(error)
+
+
+@pytest.mark.parametrize(
+    "body, what",
+    [
+        pytest.param(b'{"Success": true, "Data": {"Applic', "not JSON", id="truncated"),
+        pytest.param(b"hello world", "not JSON", id="text"),
+        pytest.param(b"", "empty body", id="empty"),
+        pytest.param(b"[1, 2, 3]", "not a JSON object", id="array"),
+        pytest.param(b'"just a string"', "not a JSON object", id="string"),
+        pytest.param(b"null", "not JSON", id="null"),
+        pytest.param(b"\xff\xfe\x00garbage", "not JSON", id="not-utf8"),
+        pytest.param(b"[" * 100_000, "not JSON", id="deeply-nested"),
+    ],
+)
+def test_decode_garbage_is_an_invalid_response(body, what):
+    error = decode_error(200, body)
+    assert error.code == "InvalidResponse"
+    assert what in error.message
+
+
+def test_decode_snippet_is_short_and_on_one_line():
+    error = decode_error(200, ("line\n" * 200).encode(), "text/plain")
+    assert "\n" not in error.message
+    assert error.message.endswith("...")
+    assert len(error.message) < 300
+
+
+def test_decode_success_false_with_200():
+    body = json.dumps({"Success": False, "Code": "InvalidParameter", "Message": "bad", "RequestId": "r-2"})
+    error = decode_error(200, body.encode())
+    assert (error.code, error.message, error.request_id, error.status) == ("InvalidParameter", "bad", "r-2", 200)
+
+
+def test_decode_json_error_answer():
+    body = json.dumps(error_answer("SignatureDoesNotMatch", "signature mismatch", "r-3")).encode()
+    error = decode_error(400, body)
+    assert (error.code, error.message, error.request_id, error.status) == (
+        "SignatureDoesNotMatch",
+        "signature mismatch",
+        "r-3",
+        400,
+    )
+
+
+def test_decode_json_error_without_code():
+    assert decode_error(403, b'{"RequestId": "r-4"}').code == "HTTP403"
+    assert decode_error(404, b'{"ErrorCode": "InvalidAppId.NotFound"}').code == "InvalidAppId.NotFound"
+
+
+def test_decode_retry_after_seconds_and_http_date():
+    assert decode_error(429, b"{}", retry_after="7").retry_after == 7.0
+    assert decode_error(429, b"{}", retry_after="-3").retry_after == 0.0
+    assert decode_error(429, b"{}", retry_after="soon").retry_after is None
+    assert decode_error(429, b"{}").retry_after is None
+    future = email.utils.formatdate(time.time() + 10, usegmt=True)
+    assert 8.0 <= decode_error(503, b"<html/>", "text/html", future).retry_after <= 10.5
+    past = email.utils.formatdate(time.time() - 100, usegmt=True)
+    assert decode_error(503, b"{}", retry_after=past).retry_after == 0.0
+
+
+# --- resolve_endpoint -----------------------------------------------------------------------------
+
+
+def test_default_endpoint_template():
+    endpoint = transport.resolve_endpoint(None, "cn-beijing")
+    assert endpoint == transport.Endpoint("https://sae.cn-beijing.aliyuncs.com", "sae.cn-beijing.aliyuncs.com")
+
+
+@pytest.mark.parametrize(
+    "template, base_url, host",
+    [
+        (
+            "https://sae.{region}.example.com",
+            "https://sae.ap-southeast-1.example.com",
+            "sae.ap-southeast-1.example.com",
+        ),
+        ("http://127.0.0.1:8080/{region}", "http://127.0.0.1:8080/ap-southeast-1", "127.0.0.1:8080"),
+        ("http://127.0.0.1:8080/{region}/", "http://127.0.0.1:8080/ap-southeast-1", "127.0.0.1:8080"),
+        ("127.0.0.1:8443", "https://127.0.0.1:8443", "127.0.0.1:8443"),
+        ("http://[::1]:8080", "http://[::1]:8080", "[::1]:8080"),
+        ("https://sae.example.com", "https://sae.example.com", "sae.example.com"),
+    ],
+)
+def test_endpoint_templates(template, base_url, host):
+    assert transport.resolve_endpoint(template, "ap-southeast-1") == transport.Endpoint(base_url, host)
+
+
+@pytest.mark.parametrize(
+    "template, message",
+    [
+        ("http://user:pw@127.0.0.1:8080", "user information"),
+        ("http://evil.example@127.0.0.1", "user information"),
+        ("http://127.0.0.1:8080/?a=b", "query string"),
+        ("http://127.0.0.1:8080/#x", "fragment"),
+        ("ftp://127.0.0.1/{region}", "http:// or https://"),
+        ("file:///etc/passwd", "http:// or https://"),
+        ("http://", "http:// or https://"),
+        ("http://127.0.0.1:99999", "invalid port"),
+        ("http://127.0.0.1:port", "invalid port"),
+    ],
+)
+def test_bad_endpoints_are_rejected(template, message):
+    with pytest.raises(SaeParameterError, match=message) as caught:
+        transport.resolve_endpoint(template, "cn-beijing")
+    assert "pw" not in str(caught.value).replace("passwd", "")
+
+
+# --- one call, through a fake session ---------------------------------------------------------------
+
+
+def test_request_is_signed_for_the_url_it_goes_to():
+    session = ScriptedSession(FakeResponse(200, ok_answer([])))
+    client, _sleeps = make_transport(session, endpoint="http://127.0.0.1:8080/{region}")
+    client.call("cn-beijing", PARAMS)
+    (call,) = session.calls
+    url = urlsplit(call["url"])
+    assert url.path == "/cn-beijing/pop/v1/sam/job/listJobs"
+    assert url.query == signing.canonical_query(PARAMS)
+    assert call["headers"]["host"] == url.netloc == "127.0.0.1:8080"
+    assert check_signature(call["url"], call["headers"], {AK_ID: SECRET}) is None
+    assert call["allow_redirects"] is False
+    assert call["verify"] is True
+    assert call["timeout"] == 30.0
+
+
+def test_default_endpoint_url():
+    session = ScriptedSession(FakeResponse(200, ok_answer([])))
+    client, _sleeps = make_transport(session)
+    client.call("cn-hangzhou", {"Workload": "job"})
+    assert session.calls[0]["url"] == "https://sae.cn-hangzhou.aliyuncs.com/pop/v1/sam/job/listJobs?Workload=job"
+    assert session.calls[0]["headers"]["host"] == "sae.cn-hangzhou.aliyuncs.com"
+
+
+def test_validate_certs_false_is_passed_on():
+    session = ScriptedSession(FakeResponse(200, ok_answer([])))
+    client, _sleeps = make_transport(session, validate_certs=False, timeout=4.5)
+    client.call("cn-beijing", {"Workload": "job"})
+    assert session.calls[0]["verify"] is False
+    assert session.calls[0]["timeout"] == 4.5
+
+
+def test_each_attempt_gets_fresh_credentials_nonce_and_signature():
+    tokens = iter(["token-1", "token-2"])
+    source = CredentialSource("rotating", lambda: Credentials("STS.id", "sts-secret", next(tokens)))
+    session = ScriptedSession(api_error(503, "ServiceUnavailable", "r-1"), FakeResponse(200, ok_answer([])))
+    client, sleeps = make_transport(session, source=source)
+    client.call("cn-beijing", {"Workload": "job"})
+    first, second = (call["headers"] for call in session.calls)
+    assert [first["x-acs-security-token"], second["x-acs-security-token"]] == ["token-1", "token-2"]
+    assert first["x-acs-signature-nonce"] != second["x-acs-signature-nonce"]
+    assert first["authorization"] != second["authorization"]
+    for call in session.calls:
+        assert check_signature(call["url"], call["headers"], {"STS.id": "sts-secret"}) is None
+    assert len(sleeps) == 1
+
+
+def test_date_header_is_current_utc():
+    session = ScriptedSession(FakeResponse(200, ok_answer([])))
+    client, _sleeps = make_transport(session)
+    client.call("cn-beijing", {"Workload": "job"})
+    sent = time.mktime(time.strptime(session.calls[0]["headers"]["x-acs-date"], "%Y-%m-%dT%H:%M:%SZ"))
+    now = time.mktime(time.gmtime())
+    assert abs(now - sent) < 60
+
+
+# --- the retry loop -------------------------------------------------------------------------------
+
+
+def test_transient_errors_are_retried_until_success():
+    session = ScriptedSession(
+        api_error(503, "ServiceUnavailable", "r-1"),
+        api_error(429, "Throttling.User", "r-2"),
+        FakeResponse(200, ok_answer([{"AppId": "a"}], request_id="r-3")),
+    )
+    client, sleeps = make_transport(session, max_retries=5, rng=lambda: 0.5)
+    answer = client.call("cn-beijing", {"Workload": "job"})
+    assert answer["RequestId"] == "r-3"
+    assert len(session.calls) == 3
+    assert sleeps == pytest.approx([0.25, 0.5])  # 0.5 * min(20, 0.5 * 2**attempt)
+    assert client.stats.as_dict() == {
+        "requests": 3,
+        "retries": 2,
+        "retried_codes": {"ServiceUnavailable": 1, "Throttling.User": 1},
+    }
+
+
+def test_retries_stop_at_max_retries_and_name_code_request_id_region():
+    session = ScriptedSession(*[api_error(429, "Throttling.User", "r-%d" % n) for n in range(4)])
+    client, sleeps = make_transport(session, max_retries=3)
+    with pytest.raises(SaeApiError) as caught:
+        client.call("cn-beijing", {"Workload": "job"})
+    error = caught.value
+    assert len(session.calls) == 4
+    assert len(sleeps) == 3
+    assert (error.code, error.request_id, error.region, error.status) == ("Throttling.User", "r-3", "cn-beijing", 429)
+    for part in ("Throttling.User", "r-3", "cn-beijing", "HTTP 429"):
+        assert part in str(error)
+    assert SECRET not in str(error)
+
+
+def test_zero_retries_means_one_attempt():
+    session = ScriptedSession(api_error(503, "ServiceUnavailable", "r-1"))
+    client, sleeps = make_transport(session, max_retries=0)
+    with pytest.raises(SaeApiError, match="ServiceUnavailable"):
+        client.call("cn-beijing", {"Workload": "job"})
+    assert (len(session.calls), sleeps) == (1, [])
+
+
+@pytest.mark.parametrize(
+    "status, code", [(400, "SignatureDoesNotMatch"), (400, "InvalidParameter"), (403, "Forbidden"), (404, "NotFound")]
+)
+def test_permanent_errors_are_not_retried(status, code):
+    session = ScriptedSession(api_error(status, code, "r-1"))
+    client, sleeps = make_transport(session, max_retries=5)
+    with pytest.raises(SaeApiError) as caught:
+        client.call("cn-beijing", {"Workload": "job"})
+    assert (caught.value.code, caught.value.request_id, caught.value.region) == (code, "r-1", "cn-beijing")
+    assert (len(session.calls), sleeps) == (1, [])
+    assert client.stats.as_dict()["retries"] == 0
+
+
+def test_invalid_response_is_not_retried():
+    session = ScriptedSession(FakeResponse(200, b"<html>captive portal</html>", {"Content-Type": "text/html"}))
+    client, sleeps = make_transport(session, max_retries=5)
+    with pytest.raises(SaeApiError, match="InvalidResponse"):
+        client.call("cn-beijing", {"Workload": "job"})
+    assert (len(session.calls), sleeps) == (1, [])
+
+
+def test_retry_after_seconds_is_slept():
+    session = ScriptedSession(
+        api_error(429, "Throttling.User", "r-1", {"Retry-After": "7"}), FakeResponse(200, ok_answer([]))
+    )
+    client, sleeps = make_transport(session, rng=lambda: 0.0)
+    client.call("cn-beijing", {"Workload": "job"})
+    assert sleeps == [7.0]
+
+
+def test_retry_after_http_date_is_slept():
+    when = email.utils.formatdate(time.time() + 12, usegmt=True)
+    session = ScriptedSession(
+        FakeResponse(503, b"<html>busy</html>", {"Content-Type": "text/html", "Retry-After": when}),
+        FakeResponse(200, ok_answer([])),
+    )
+    client, sleeps = make_transport(session, rng=lambda: 0.0)
+    client.call("cn-beijing", {"Workload": "job"})
+    assert len(sleeps) == 1
+    assert 10.0 <= sleeps[0] <= 12.5
+
+
+@pytest.mark.parametrize(
+    "exception, code, retried",
+    [
+        (requests.exceptions.ConnectionError("refused"), "ConnectionError", True),
+        (requests.exceptions.ConnectTimeout("slow connect"), "ConnectTimeout", True),
+        (requests.exceptions.ReadTimeout("slow answer"), "ReadTimeout", True),
+        (requests.exceptions.SSLError("bad certificate"), "SSLError", False),
+        (requests.exceptions.TooManyRedirects("loop"), "RequestError", False),
+    ],
+)
+def test_transport_failures_map_to_codes(exception, code, retried):
+    session = ScriptedSession(exception, exception, exception)
+    client, sleeps = make_transport(session, max_retries=2)
+    with pytest.raises(SaeApiError) as caught:
+        client.call("cn-beijing", {"Workload": "job"})
+    assert caught.value.code == code
+    assert caught.value.region == "cn-beijing"
+    assert caught.value.request_id is None
+    assert len(session.calls) == (3 if retried else 1)
+    assert len(sleeps) == (2 if retried else 0)
+
+
+def test_transport_failure_messages_are_redacted():
+    token = "token-that-must-not-leak"
+    source = resolve_credential_source({"access_key_id": AK_ID, "access_key_secret": SECRET, "security_token": token})
+    failure = requests.exceptions.ConnectionError("proxy echoed %s and %s" % (SECRET, token))
+    client, _sleeps = make_transport(ScriptedSession(failure), source=source, max_retries=0)
+    with pytest.raises(SaeApiError) as caught:
+        client.call("cn-beijing", {"Workload": "job"})
+    assert SECRET not in str(caught.value)
+    assert token not in str(caught.value)
+    assert "proxy echoed ********" in str(caught.value)
+
+
+def test_bad_endpoint_fails_before_any_request():
+    session = ScriptedSession()
+    client, _sleeps = make_transport(session, endpoint="http://user:pw@127.0.0.1/{region}")
+    with pytest.raises(SaeParameterError):
+        client.call("cn-beijing", {"Workload": "job"})
+    assert session.calls == []
+
+
+def test_close_closes_the_session():
+    session = ScriptedSession()
+    client, _sleeps = make_transport(session)
+    client.close()
+    assert session.closed
+
+
+# --- real sockets on 127.0.0.1 ----------------------------------------------------------------------
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests_seen: list = []
+
+    def do_GET(self):
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        url = "http://%s%s" % (headers.get("host", ""), self.path)
+        self.requests_seen.append({"path": self.path, "headers": headers})
+        problem = check_signature(url, headers, {AK_ID: SECRET})
+        if problem:
+            status, body = 400, error_answer("SignatureDoesNotMatch", problem, "srv-bad")
+        else:
+            status, body = 200, ok_answer([{"AppId": "from-server"}], request_id="srv-ok")
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def local_server():
+    _Recorder.requests_seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_real_http_request_is_signed_as_the_sdk_would(local_server):
+    port = local_server.server_address[1]
+    client, _sleeps = make_transport(None, endpoint="http://127.0.0.1:%d/{region}" % port, max_retries=0, timeout=5)
+    try:
+        answer = client.call("cn-beijing", PARAMS)
+    finally:
+        client.close()
+    assert answer["RequestId"] == "srv-ok"
+    (seen,) = _Recorder.requests_seen
+    path, _, query = seen["path"].partition("?")
+    assert path == "/cn-beijing/pop/v1/sam/job/listJobs"
+    assert query == signing.canonical_query(PARAMS)
+    assert seen["headers"]["host"] == "127.0.0.1:%d" % port
+    assert seen["headers"]["user-agent"] == "alicloud.sae/test"
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_connection_refused_is_a_connection_error_within_the_timeout():
+    port = _free_port()
+    client, sleeps = make_transport(None, endpoint="http://127.0.0.1:%d" % port, max_retries=2, timeout=3.0)
+    started = time.monotonic()
+    with pytest.raises(SaeApiError) as caught:
+        client.call("cn-beijing", {"Workload": "job"})
+    elapsed = time.monotonic() - started
+    client.close()
+    assert caught.value.code == "ConnectionError"
+    assert "127.0.0.1:%d" % port in caught.value.message
+    assert elapsed < 3.0
+    assert client.stats.as_dict()["requests"] == 3
+    assert len(sleeps) == 2
+
+
+def test_silent_server_is_a_read_timeout_after_about_timeout_per_attempt():
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # the kernel completes the handshake; nobody ever answers
+    port = listener.getsockname()[1]
+    try:
+        client, sleeps = make_transport(None, endpoint="http://127.0.0.1:%d" % port, max_retries=1, timeout=0.4)
+        started = time.monotonic()
+        with pytest.raises(SaeApiError) as caught:
+            client.call("cn-beijing", {"Workload": "job"})
+        elapsed = time.monotonic() - started
+        client.close()
+    finally:
+        listener.close()
+    assert caught.value.code == "ReadTimeout"
+    assert "0.4 s" in caught.value.message
+    assert client.stats.as_dict() == {"requests": 2, "retries": 1, "retried_codes": {"ReadTimeout": 1}}
+    assert len(sleeps) == 1
+    assert 0.75 <= elapsed < 2.5

@@ -1,0 +1,178 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The sae_job_info module: argument errors send nothing, results, API errors, check mode."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.alicloud.sae.plugins.module_utils.normalise import JOB_KEYS
+from ansible_collections.alicloud.sae.plugins.modules import sae_job_info
+from ansible_collections.alicloud.sae.tests.unit.utils import AK_ID, SECRET, run_module
+
+BASE = {"region": "cn-beijing", "access_key_id": AK_ID, "access_key_secret": SECRET}
+
+
+def run(monkeypatch, **args):
+    return run_module(sae_job_info.main, dict(BASE, **args), monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"page_size": 500}, "page_size must be a whole number from 1 to 200, got 500."),
+        ({"page_size": -1}, "page_size must be a whole number from 1 to 200, got -1."),
+        ({"page_size": 0}, "page_size must be a whole number from 1 to 200, got 0."),
+        ({"current_page": 0}, "current_page must be a whole number of 1 or more, got 0."),
+        ({"field_type": "appNames", "field_value": "x"}, "field_type must be one of: appName, appIds"),
+        ({"order_by": "name"}, "order_by must be one of: running, instances"),
+        ({"tags": ["team", "billing"]}, "argument 'tags' is of type"),
+        ({"field_type": "appName"}, "parameters are required together: field_type, field_value"),
+        ({"field_value": "x"}, "parameters are required together: field_type, field_value"),
+        ({"region": None}, "region is required"),
+        ({"region": "Not A Region"}, "is not a region id such as cn-hangzhou"),
+        ({"endpoint": "http://user:pw@127.0.0.1/{region}"}, "endpoint must not contain user information"),
+        ({"max_concurrency": 0}, "max_concurrency must be a whole number from 1 to 64"),
+        ({"max_retries": 50}, "max_retries must be a whole number from 0 to 20"),
+        ({"timeout": 0}, "timeout must be a number of seconds above 0"),
+        ({"access_key_secret": None}, "access_key_secret is required when access_key_id is set"),
+        ({"unknown_option": 1}, "Unsupported parameters"),
+    ],
+)
+def test_invalid_arguments_fail_clearly_and_send_nothing(fake_api, monkeypatch, args, message):
+    fake_api.add_jobs("cn-beijing", 3)
+    outcome, result = run(monkeypatch, **args)
+    assert outcome == "fail"
+    assert message in result["msg"]
+    assert fake_api.calls == []
+    assert SECRET not in json.dumps(result)
+    assert "Traceback" not in result["msg"]
+
+
+def test_lists_every_job(fake_api, monkeypatch):
+    raw = fake_api.add_jobs("cn-beijing", 7)
+    outcome, result = run(monkeypatch, page_size=3)
+    assert outcome == "exit"
+    assert result["changed"] is False
+    assert result["total_size"] == 7
+    assert [job["app_id"] for job in result["jobs"]] == [job["AppId"] for job in raw]
+    assert all(tuple(job) == JOB_KEYS for job in result["jobs"])
+    assert result["jobs"][0]["tags"] == {"team": "t0"}
+    assert result["api_stats"] == {"requests": 3, "retries": 0, "retried_codes": {}}
+    assert len(fake_api.calls) == 3
+    assert SECRET not in json.dumps(result)
+
+
+def test_filters_and_one_page(fake_api, monkeypatch):
+    raw = fake_api.add_jobs("cn-beijing", 12)
+    outcome, result = run(
+        monkeypatch,
+        namespace_id="cn-beijing:demo",
+        tags={"team": "t1"},
+        order_by="running",
+        reverse=False,
+        page_size=2,
+        current_page=2,
+    )
+    assert outcome == "exit"
+    matching = [job["AppId"] for job in raw if job["Tags"][0]["Value"] == "t1"]
+    assert [job["app_id"] for job in result["jobs"]] == matching[2:4]
+    assert result["total_size"] == len(matching)
+    (call,) = fake_api.calls
+    assert call["params"]["CurrentPage"] == "2"
+    assert call["params"]["OrderBy"] == "running"
+    assert call["params"]["Reverse"] == "false"
+    assert json.loads(call["params"]["Tags"]) == [{"key": "team", "value": "t1"}]
+
+
+def test_field_type_filter(fake_api, monkeypatch):
+    fake_api.add_jobs("cn-beijing", 5)
+    outcome, result = run(monkeypatch, field_type="appIds", field_value="cn-beijing-app-0001,cn-beijing-app-0003")
+    assert outcome == "exit"
+    assert [job["app_id"] for job in result["jobs"]] == ["cn-beijing-app-0001", "cn-beijing-app-0003"]
+
+
+def test_aliases_and_endpoint_template(fake_api, monkeypatch):
+    fake_api.add_jobs("cn-shanghai", 2)
+    args = {
+        "alicloud_region": "cn-shanghai",
+        "alicloud_access_key": AK_ID,
+        "alicloud_secret_key": SECRET,
+        "endpoint": "http://127.0.0.1:8080/{region}",
+    }
+    outcome, result = run_module(sae_job_info.main, args, monkeypatch)
+    assert outcome == "exit"
+    assert len(result["jobs"]) == 2
+    assert fake_api.calls[0]["path"] == "/cn-shanghai/pop/v1/sam/job/listJobs"
+
+
+def test_region_and_keys_from_the_environment(fake_api, monkeypatch):
+    fake_api.add_jobs("cn-hangzhou", 1)
+    monkeypatch.setenv("ALIBABA_CLOUD_REGION_ID", "cn-hangzhou")
+    monkeypatch.setenv("ALICLOUD_ACCESS_KEY", AK_ID)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+    outcome, result = run_module(sae_job_info.main, {}, monkeypatch)
+    assert outcome == "exit"
+    assert result["jobs"][0]["region_id"] == "cn-hangzhou"
+
+
+def test_check_mode_lists_as_usual(fake_api, monkeypatch):
+    fake_api.add_jobs("cn-beijing", 4)
+    outcome, result = run(monkeypatch, _ansible_check_mode=True)
+    assert outcome == "exit"
+    assert result["changed"] is False
+    assert len(result["jobs"]) == 4
+    assert len(fake_api.calls) == 1
+
+
+def test_api_error_names_code_and_request_id_never_the_secret(fake_api, monkeypatch):
+    fake_api.fail_always("cn-beijing", 403, "Forbidden.RAM", "4C1A-REQUEST-ID")
+    outcome, result = run(monkeypatch)
+    assert outcome == "fail"
+    assert "Forbidden.RAM" in result["msg"]
+    assert "4C1A-REQUEST-ID" in result["msg"]
+    assert "region cn-beijing" in result["msg"]
+    assert result["error"] == {
+        "code": "Forbidden.RAM",
+        "message": "Forbidden.RAM happened",
+        "request_id": "4C1A-REQUEST-ID",
+        "status": 403,
+        "region": "cn-beijing",
+    }
+    assert SECRET not in json.dumps(result)
+    assert "jobs" not in result
+
+
+def test_wrong_secret_is_a_signature_error_without_the_secret(fake_api, monkeypatch):
+    wrong = "a-wrong-secret-value"
+    outcome, result = run(monkeypatch, access_key_secret=wrong)
+    assert outcome == "fail"
+    assert result["error"]["code"] == "SignatureDoesNotMatch"
+    assert result["error"]["request_id"]
+    assert wrong not in json.dumps(result)
+    assert len(fake_api.calls) == 1  # not retried
+
+
+def test_missing_credentials_fail_before_any_request(fake_api, monkeypatch, scratch_home):
+    outcome, result = run_module(sae_job_info.main, {"region": "cn-beijing"}, monkeypatch)
+    assert outcome == "fail"
+    assert result["msg"].startswith("Could not get Alibaba Cloud credentials from the alibabacloud-credentials default")
+    assert "error" not in result
+    assert fake_api.calls == []
+
+
+def test_transient_error_is_retried(fake_api, monkeypatch):
+    fake_api.add_jobs("cn-beijing", 2)
+    fake_api.fail_once("cn-beijing", 503, "ServiceUnavailable", "r-busy", {"Retry-After": "0"})
+    from ansible_collections.alicloud.sae.plugins.module_utils import transport
+
+    monkeypatch.setattr(transport.RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.0)
+    outcome, result = run(monkeypatch)
+    assert outcome == "exit"
+    assert len(result["jobs"]) == 2
+    assert result["api_stats"] == {"requests": 2, "retries": 1, "retried_codes": {"ServiceUnavailable": 1}}
