@@ -16,6 +16,7 @@ from __future__ import annotations
 import email.utils
 import json
 import random
+import re
 import threading
 import time
 import uuid
@@ -41,6 +42,7 @@ DEFAULT_ENDPOINT = "https://sae.{region}.aliyuncs.com"
 TRANSIENT_CODES = ("ServiceUnavailable", "ConnectionError", "ConnectTimeout", "ReadTimeout")
 MAX_RETRY_AFTER = 30.0
 _ERROR_SNIPPET = 200
+_OBJECT_PREFIX = re.compile(r"^<[^>]*>: ")
 
 
 @dataclass
@@ -264,5 +266,11 @@ class Transport:
 
 
 def _reason(exc: BaseException, secrets: tuple) -> str:
-    # requests' messages carry the URL: ours has no secret in it, but redact to be sure.
-    return redact(_snippet("%s" % exc), secrets)
+    # requests wraps urllib3's MaxRetryError, whose text repeats the URL with its query and is cut off
+    # before it names the cause: show the cause itself ("Connection refused", "Failed to resolve ..."),
+    # without urllib3's "<...Connection object at 0x...>: " prefix.
+    cause = exc.args[0] if exc.args else exc
+    cause = getattr(cause, "reason", None) or cause
+    text = _OBJECT_PREFIX.sub("", "%s" % cause)
+    # The URL has no secret in it, but redact to be sure.
+    return redact(_snippet(text), secrets)
