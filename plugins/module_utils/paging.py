@@ -8,9 +8,12 @@
 Page 1 gives the total; the other pages are fetched concurrently through a bounded pool
 and put back in the API's order. Offset paging is not a snapshot: a job created or
 deleted while we page shifts the later pages, so a job can show up twice or slip
-between two pages. We detect that (a page reporting another total, or fewer distinct
-jobs than the total) and list again, a bounded number of times. Jobs are de-duplicated
-by their id, keeping the first occurrence.
+between two pages. A page reporting another total shows such a change, but a job
+deleted and another created between two page reads leave the total as it was while
+a job still slips between the pages. So a listing of more than one page is read
+again (every page at once, the page count being known) and accepted only when two
+reads in a row agree; a listing that keeps changing is read again a bounded number
+of times. Jobs are de-duplicated by their id, keeping the first occurrence.
 """
 
 from __future__ import annotations
@@ -63,15 +66,25 @@ def list_all(
 ) -> Listing:
     """Every item of the listing exactly once; ``fetch_page(n)`` returns page ``n`` (from 1)."""
     previous_keys = None
+    known_pages = None
     for attempt in range(1, max_attempts + 1):
-        first = executor.submit(fetch_page, 1).result()
-        futures = [executor.submit(fetch_page, number) for number in range(2, page_count(first.total, page_size) + 1)]
-        pages = [first] + [future.result() for future in futures]
+        if known_pages is None:  # page 1 gives the total, then the other pages at once
+            first = executor.submit(fetch_page, 1).result()
+            futures = [executor.submit(fetch_page, n) for n in range(2, page_count(first.total, page_size) + 1)]
+            pages = [first] + [future.result() for future in futures]
+        else:  # a re-read: the page count is known, every page at once
+            futures = [executor.submit(fetch_page, number) for number in range(1, known_pages + 1)]
+            pages = [future.result() for future in futures]
+            first = pages[0]
+            more = range(known_pages + 1, page_count(first.total, page_size) + 1)  # the listing grew
+            pages += [future.result() for future in [executor.submit(fetch_page, number) for number in more]]
         items = _dedupe(pages, key)
         keys = [key(item) for item in items]
-        if all(page.total == first.total for page in pages):
-            # Two identical listings in a row are a stable answer even if the API's count disagrees.
-            if len(items) == first.total or keys == previous_keys:
+        known_pages = page_count(first.total, page_size)
+        if len(pages) == known_pages and all(page.total == first.total for page in pages):
+            # One page is one answer; more pages are only consistent when two reads in a row agree
+            # (which also settles an API count that disagrees with the jobs it lists).
+            if (len(pages) == 1 and len(items) == first.total) or keys == previous_keys:
                 return Listing(items, first.total, attempt)
         previous_keys = keys
     raise SaeApiError(

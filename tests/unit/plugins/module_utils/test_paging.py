@@ -87,13 +87,20 @@ def test_page_count():
     assert paging.page_count(1000, 7) == 143
 
 
-def test_stable_listing_is_read_once(pool):
+def test_stable_listing_of_several_pages_is_read_twice(pool):
     store = OffsetStore(1000, 7)
     listing = paging.list_all(store.fetch_page, 7, pool, key)
     assert_exact(listing, store)
-    assert (listing.total, listing.attempts) == (1000, 1)
-    assert sorted(store.fetches) == list(range(1, 144))
+    assert (listing.total, listing.attempts) == (1000, 2)
+    assert sorted(store.fetches) == sorted(list(range(1, 144)) * 2)
     assert store.fetches[0] == 1
+
+
+def test_one_page_is_read_once(pool):
+    store = OffsetStore(7, 7)
+    listing = paging.list_all(store.fetch_page, 7, pool, key)
+    assert_exact(listing, store)
+    assert (listing.total, listing.attempts, store.fetches) == (7, 1, [1])
 
 
 def test_empty_listing_is_one_request(pool):
@@ -108,7 +115,8 @@ def test_every_item_exactly_once_in_api_order(count, page_size):
     with ThreadPoolExecutor(max_workers=3) as executor:
         listing = paging.list_all(store.fetch_page, page_size, executor, key)
     assert_exact(listing, store)
-    assert len(store.fetches) == paging.page_count(count, page_size)
+    pages = paging.page_count(count, page_size)
+    assert len(store.fetches) == (1 if pages == 1 else 2 * pages)
 
 
 def test_api_order_is_kept_when_later_pages_finish_first(pool):
@@ -153,7 +161,7 @@ def test_deletion_before_an_unread_page_relists(pool):
     assert_exact(listing, store)
     assert "job-003" in ids(listing.items)
     assert "job-000" not in ids(listing.items)
-    assert (listing.total, listing.attempts) == (6, 2)
+    assert (listing.total, listing.attempts) == (6, 3)
 
 
 def test_creation_before_an_unread_page_relists(pool):
@@ -162,7 +170,7 @@ def test_creation_before_an_unread_page_relists(pool):
     listing = paging.list_all(store.fetch_page, 3, pool, key)
     assert_exact(listing, store)
     assert ids(listing.items)[0] == "job-007"
-    assert (listing.total, listing.attempts) == (8, 2)
+    assert (listing.total, listing.attempts) == (8, 3)
 
 
 def test_creation_at_the_end_relists(pool):
@@ -170,7 +178,17 @@ def test_creation_at_the_end_relists(pool):
     store.before_page[2] = [store.create_last]
     listing = paging.list_all(store.fetch_page, 3, pool, key)
     assert_exact(listing, store)
-    assert (listing.total, listing.attempts) == (7, 2)
+    assert (listing.total, listing.attempts) == (7, 3)
+
+
+def test_deletion_and_creation_that_keep_the_total_relist(pool):
+    store = OffsetStore(9, 3)  # pages [0 1 2] [3 4 5] [6 7 8]
+    # Before page 2: job-000 deleted, job-009 appended. The total stays 9, yet job-003 slips onto page 1.
+    store.before_page[2] = [lambda: store.delete("job-000"), store.create_last]
+    listing = paging.list_all(store.fetch_page, 3, pool, key)
+    assert_exact(listing, store)
+    assert "job-003" in ids(listing.items)
+    assert (listing.total, listing.attempts) == (9, 3)
 
 
 def test_deletion_and_creation_relist(pool):

@@ -63,8 +63,8 @@ def test_lists_every_job(fake_api, monkeypatch):
     assert [job["app_id"] for job in result["jobs"]] == [job["AppId"] for job in raw]
     assert all(tuple(job) == JOB_KEYS for job in result["jobs"])
     assert result["jobs"][0]["tags"] == {"team": "t0"}
-    assert result["api_stats"] == {"requests": 3, "retries": 0, "retried_codes": {}}
-    assert len(fake_api.calls) == 3
+    assert result["api_stats"] == {"requests": 6, "retries": 0, "retried_codes": {}}  # 3 pages, read twice
+    assert len(fake_api.calls) == 6
     assert SECRET not in json.dumps(result)
 
 
