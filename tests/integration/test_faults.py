@@ -1,0 +1,352 @@
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fault suite: sae_job_info (ansible-playbook) and the sae_job inventory (ansible-inventory) against the
+emulator's fault injection: throttling and 5xx, jobs changing mid-listing, a server that never answers,
+malformed answers, unreachable endpoints, one region failing among several.
+
+What test_sae_job_info.py already covers for the module (a hanging server, a refused connection's
+error code) is not repeated here.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+
+import pytest
+from conftest import credential_env
+from playbook_runner import run_module
+from proof_helpers import (
+    emulator_jobs,
+    emulator_stats,
+    inventory_config,
+    reset_counters,
+    run_inventory,
+    set_faults,
+    write_config,
+)
+
+REGION = "cn-beijing"
+# Enough retries that 30 % throttling + 10 % 503 cannot exhaust them (0.4 ** 11 per request).
+MAX_RETRIES = 10
+TRANSIENT = {"throttle_rate": 0.3, "error_rate": 0.1}
+MALFORMED = {
+    # kind: what the error must say (all of it), and its code
+    "html": (["HTTP502", "text/html", "not JSON", "502 Bad Gateway"], "HTTP502"),
+    "truncated": (["InvalidResponse", "not JSON"], "InvalidResponse"),
+    "short_read": (["IncompleteRead"], "RequestError"),
+    "text": (["InvalidResponse", "text/plain", "not JSON", "upstream connect error"], "InvalidResponse"),
+    "no_data": (["InvalidResponse", "no Data.Applications"], "InvalidResponse"),
+    "success_false": (["InternalError", "The request processing has failed"], "InternalError"),
+}
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _ids(jobs: list, key: str = "AppId") -> list:
+    return [job[key] for job in jobs]
+
+
+def _injected(stats: dict) -> dict:
+    """The faults the emulator injected, as the client names the codes it retried."""
+    return {
+        code: count for code, count in stats["by_code"].items() if code in ("Throttling.User", "ServiceUnavailable")
+    }
+
+
+def _inventory_app_ids(run) -> list:
+    return [variables["sae_app_id"] for variables in run.hostvars.values()]
+
+
+# ---- throttling and 5xx ------------------------------------------------------------------
+
+
+def test_module_result_is_complete_under_throttling_and_503s_and_reports_the_retries(
+    tmp_path, safe_env, start_emulator
+):
+    emulator = start_emulator(
+        "--dataset", "generated", "--jobs", "1000", "--regions", REGION, "--seed", "21",
+        "--throttle-rate", "0.3", "--error-rate", "0.1", "--fault-seed", "5",
+    )  # fmt: skip
+    raw = emulator_jobs(emulator, REGION)
+    run = run_module(
+        tmp_path,
+        credential_env(safe_env, emulator, REGION),
+        {"region": REGION, "page_size": 100, "max_retries": MAX_RETRIES},
+        verbosity=3,
+    )
+    assert run.returncode == 0, run.output
+    assert _ids(run.result["jobs"], "app_id") == _ids(raw)  # complete, exact, in the API's order
+    assert run.result["total_size"] == len(raw) == 1000
+    stats = emulator_stats(emulator)
+    injected = _injected(stats)
+    assert sum(injected.values()) >= 3, stats  # the faults really happened
+    assert run.result["api_stats"] == {
+        "requests": stats["requests"],
+        "retries": sum(injected.values()),
+        "retried_codes": injected,
+    }
+    # -vvv shows the result, and with it the retries
+    shown = re.search(r'"retried_codes": \{([^}]*)\}', run.output)
+    assert shown, run.output[-3000:]
+    for code, count in injected.items():
+        assert '"%s": %d' % (code, count) in shown.group(1)
+
+
+def test_inventory_is_complete_under_throttling_and_503s_and_shows_the_retries_at_vvv(
+    tmp_path, safe_env, start_emulator
+):
+    regions = ["cn-beijing", "cn-hangzhou", "cn-shanghai"]
+    emulator = start_emulator(
+        "--dataset", "generated", "--jobs", "3000", "--regions", ",".join(regions), "--seed", "22",
+        "--throttle-rate", "0.3", "--error-rate", "0.1", "--fault-seed", "6",
+    )  # fmt: skip
+    raw = emulator_jobs(emulator)
+    source = write_config(tmp_path, inventory_config(emulator, regions, max_retries=MAX_RETRIES))
+    run = run_inventory(tmp_path, safe_env, [source], verbosity=3)
+    assert run.returncode == 0, run.output
+    app_ids = _inventory_app_ids(run)
+    assert sorted(app_ids) == sorted(_ids(raw)) and len(app_ids) == 3000
+    stats = emulator_stats(emulator)
+    injected = _injected(stats)
+    assert sum(injected.values()) >= 3, stats
+    shown = re.search(r"(\d+) API request\(s\), (\d+) retr(?:y|ies)(.*)", run.output)
+    assert shown, run.output[-3000:]
+    assert (int(shown.group(1)), int(shown.group(2))) == (stats["requests"], sum(injected.values()))
+    for code, count in injected.items():
+        assert "'%s': %d" % (code, count) in shown.group(3)
+
+
+# ---- jobs created and deleted while the pages are read -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mutating(start_emulator):
+    """Two emulators whose data change once while a listing runs (1000 jobs, 10 pages of 100)."""
+    return [
+        start_emulator("--dataset", "generated", "--jobs", "1000", "--regions", REGION, "--seed", str(seed))
+        for seed in (31, 32)
+    ]
+
+
+def _check_listing_across_a_mutation(got: list, before: list, after: list) -> None:
+    assert len(got) == len(set(got)), "a job was returned twice"
+    lost = (set(before) & set(after)) - set(got)
+    assert not lost, "jobs that existed for the whole listing are missing: %s" % sorted(lost)
+    assert set(got) <= set(before) | set(after)
+
+
+def test_module_listing_while_a_job_is_deleted_and_one_created(tmp_path, safe_env, mutating):
+    first, second = mutating
+    befores = [_ids(emulator_jobs(emulator, REGION)) for emulator in mutating]
+    # 1: right after page 1, a job of page 1 is deleted and one is appended: the job count does not change.
+    set_faults(first, mutate_after=1, mutate_delete=befores[0][5])
+    # 2: a seeded random job is deleted (and one appended) while the later pages are being read.
+    set_faults(second, mutate_after=4, seed=3)
+    run = run_module(
+        tmp_path,
+        credential_env(safe_env, first, REGION),
+        {"region": REGION, "page_size": 100, "endpoint": "{{ item }}"},
+        loop=[emulator.endpoint for emulator in mutating],
+    )
+    assert run.returncode == 0, run.output
+    for emulator, before, result in zip(mutating, befores, run.result["results"], strict=True):
+        assert result.get("failed") is not True, result
+        (mutation,) = emulator_stats(emulator)["mutations"]
+        assert mutation["deleted"] and mutation["created"]
+        after = _ids(emulator_jobs(emulator, REGION))
+        _check_listing_across_a_mutation(_ids(result["jobs"], "app_id"), before, after)
+
+
+def test_inventory_listing_while_a_job_is_deleted_and_one_created(tmp_path, safe_env, start_emulator):
+    emulator = start_emulator(
+        "--dataset", "generated", "--jobs", "2000", "--regions", "cn-beijing,cn-hangzhou", "--seed", "33"
+    )
+    before = _ids(emulator_jobs(emulator))
+    beijing = _ids(emulator_jobs(emulator, "cn-beijing"))
+    set_faults(emulator, mutate_after=1, mutate_region="cn-beijing", mutate_delete=beijing[7])
+    source = write_config(tmp_path, inventory_config(emulator, ["cn-beijing", "cn-hangzhou"]))
+    run = run_inventory(tmp_path, safe_env, [source])
+    assert run.returncode == 0, run.output
+    (mutation,) = emulator_stats(emulator)["mutations"]
+    assert mutation["deleted"] == beijing[7] and mutation["created"]
+    _check_listing_across_a_mutation(_inventory_app_ids(run), before, _ids(emulator_jobs(emulator)))
+
+
+# ---- a server that accepts the connection and never answers (inventory) ---------------------
+
+
+def test_inventory_against_a_server_that_never_answers_fails_within_timeout_times_attempts(
+    tmp_path, safe_env, start_emulator
+):
+    emulator = start_emulator("--dataset", "demo")
+    timeout, max_retries = 1, 2
+    # The same inventory failing before any request: what Ansible itself costs on this machine now.
+    (tmp_path / "baseline").mkdir()
+    baseline_source = write_config(tmp_path / "baseline", inventory_config(emulator, ["Not-A-Region"]))
+    baseline = run_inventory(tmp_path / "baseline", safe_env, [baseline_source])
+    assert baseline.returncode != 0 and "Not-A-Region" in baseline.output
+    assert emulator_stats(emulator)["requests"] == 0
+    set_faults(emulator, hang_rate=1.0)
+    source = write_config(tmp_path, inventory_config(emulator, [REGION], timeout=timeout, max_retries=max_retries))
+    try:
+        run = run_inventory(tmp_path, safe_env, [source])
+    finally:
+        set_faults(emulator)  # let the held connections go
+    assert run.returncode != 0
+    assert "ReadTimeout" in run.output
+    assert "no answer from 127.0.0.1:%d within %s s" % (emulator.port, float(timeout)) in run.output
+    assert "region %s" % REGION in run.output
+    assert "Traceback" not in run.output
+    assert emulator_stats(emulator)["requests"] == max_retries + 1
+    # timeout x attempts, plus at most 0.5 + 1 s of backoff, plus slack for a loaded machine.
+    assert run.seconds - baseline.seconds < timeout * (max_retries + 1) + 1.5 + 3
+
+
+# ---- malformed answers ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def malformed(start_emulator):
+    """One emulator per malformed answer kind, each giving that answer to every request."""
+    return {kind: start_emulator("--dataset", "demo", "--malformed", kind) for kind in MALFORMED}
+
+
+def test_module_malformed_answers_fail_with_a_clear_error(tmp_path, safe_env, malformed):
+    kinds = list(malformed)
+    any_emulator = malformed[kinds[0]]
+    run = run_module(
+        tmp_path,
+        credential_env(safe_env, any_emulator, REGION),
+        {"region": REGION, "endpoint": "{{ item }}", "max_retries": 0},
+        loop=[malformed[kind].endpoint for kind in kinds],
+        verbosity=3,
+    )
+    assert "Traceback" not in run.output
+    assert len(run.result["results"]) == len(kinds)
+    for kind, result in zip(kinds, run.result["results"], strict=True):
+        needles, code = MALFORMED[kind]
+        assert result["failed"] is True, (kind, result)
+        assert result["error"]["code"] == code, (kind, result)
+        assert result["error"]["region"] == REGION
+        for needle in needles:
+            assert needle in result["msg"], (kind, needle, result["msg"])
+        # ansible-core >= 2.19 adds "exception": "(traceback unavailable)" to every fail_json
+        assert "Traceback" not in result.get("exception", "") and "module_stderr" not in result, (kind, result)
+
+
+def test_inventory_malformed_answers_fail_with_a_clear_error(tmp_path, safe_env, malformed):
+    sources = {
+        kind: write_config(tmp_path, inventory_config(emulator, [REGION], max_retries=0), name=kind)
+        for kind, emulator in malformed.items()
+    }
+    # Without ANSIBLE_INVENTORY_UNPARSED_FAILED every source is tried, and each failure is a warning.
+    run = run_inventory(tmp_path, safe_env, list(sources.values()), fail_on_unparsed=False)
+    assert "Traceback" not in run.output
+    assert run.inventory is not None and "sae_jobs" not in run.inventory
+    for kind, source in sources.items():
+        needles, _code = MALFORMED[kind]
+        pattern = r"Failed to parse[^\n]*%s[^\n]*\n?[^\n]*alicloud\.sae\.sae_job: SAE ListJobs failed: ([^\n]*)" % (
+            re.escape(str(source))
+        )
+        messages = [m.group(1) for m in re.finditer(pattern, run.output)]
+        if not messages:  # ansible-core >= 2.19 puts the plugin's message first and the source after it
+            block = run.output.split("with source '%s'" % source)[0].rsplit("[WARNING]", 1)[-1]
+            messages = re.findall(r"alicloud\.sae\.sae_job: SAE ListJobs failed: ([^\n]*)", block)
+        assert messages, (kind, run.output[-4000:])
+        for needle in needles + ["region %s" % REGION]:
+            assert needle in messages[0], (kind, needle, messages[0])
+    # ... and with it set (as AWX does), the first failure fails the command.
+    strict = run_inventory(tmp_path, safe_env, [sources["no_data"]])
+    assert strict.returncode != 0
+    assert "no Data.Applications" in strict.output and "Traceback" not in strict.output
+
+
+# ---- unreachable endpoints --------------------------------------------------------------------
+
+UNREACHABLE = {
+    # endpoint, what the error must say
+    "refused": ("http://127.0.0.1:{port}/{{region}}", ["ConnectionError", "127.0.0.1:{port}", "refused"]),
+    # The reserved .invalid TLD never resolves: the lookup fails locally, no traffic leaves.
+    "unresolvable": ("http://sae-test.invalid/{{region}}", ["ConnectionError", "sae-test.invalid", "resolve"]),
+}
+
+
+def _unreachable(port: int) -> dict:
+    return {
+        name: (template.format(port=port), [needle.format(port=port) for needle in needles])
+        for name, (template, needles) in UNREACHABLE.items()
+    }
+
+
+def test_module_unreachable_endpoints_fail_with_a_clear_error(tmp_path, safe_env, malformed):
+    cases = _unreachable(_closed_port())
+    run = run_module(
+        tmp_path,
+        credential_env(safe_env, malformed["html"], REGION),
+        {"region": REGION, "endpoint": "{{ item }}", "max_retries": 0, "timeout": 5},
+        loop=[endpoint for endpoint, _needles in cases.values()],
+    )
+    assert "Traceback" not in run.output
+    for (name, (_endpoint, needles)), result in zip(cases.items(), run.result["results"], strict=True):
+        assert result["failed"] is True, (name, result)
+        assert result["error"]["code"] == "ConnectionError"
+        for needle in needles:
+            assert needle.lower() in result["msg"].lower(), (name, needle, result["msg"])
+    assert run.seconds < 60
+
+
+def test_inventory_unreachable_endpoints_fail_with_a_clear_error(tmp_path, safe_env, malformed):
+    cases = _unreachable(_closed_port())
+    for name, (endpoint, needles) in cases.items():
+        config = inventory_config(malformed["html"], [REGION], endpoint=endpoint, max_retries=0, timeout=5)
+        (tmp_path / name).mkdir()
+        run = run_inventory(tmp_path / name, safe_env, [write_config(tmp_path / name, config)])
+        assert run.returncode != 0, (name, run.output)
+        assert "Traceback" not in run.output
+        assert "region %s" % REGION in run.output
+        for needle in needles:
+            assert needle.lower() in run.output.lower(), (name, needle, run.output[-3000:])
+
+
+# ---- one region failing among several (inventory) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def one_region_down(start_emulator):
+    return start_emulator(
+        "--dataset", "generated", "--jobs", "300", "--regions", "cn-beijing,cn-hangzhou,cn-shanghai",
+        "--seed", "41", "--region-failure", "cn-shanghai=403",
+    )  # fmt: skip
+
+
+def test_inventory_fails_naming_the_failed_region(tmp_path, safe_env, one_region_down):
+    regions = ["cn-beijing", "cn-hangzhou", "cn-shanghai"]
+    source = write_config(tmp_path, inventory_config(one_region_down, regions, max_retries=MAX_RETRIES))
+    run = run_inventory(tmp_path, safe_env, [source])
+    assert run.returncode != 0
+    assert run.inventory is None
+    message = run.output
+    assert "Forbidden.RAM" in message and "region cn-shanghai" in message
+    assert "cn-beijing" not in message.split("Forbidden.RAM")[0].rsplit("alicloud.sae.sae_job", 1)[-1]
+    assert "Traceback" not in message
+
+
+def test_inventory_with_skip_failed_regions_warns_and_returns_the_other_regions(tmp_path, safe_env, one_region_down):
+    regions = ["cn-beijing", "cn-hangzhou", "cn-shanghai"]
+    reset_counters(one_region_down)
+    config = inventory_config(one_region_down, regions, max_retries=MAX_RETRIES, skip_failed_regions=True)
+    run = run_inventory(tmp_path, safe_env, [write_config(tmp_path, config)])
+    assert run.returncode == 0, run.output
+    warnings = [line for line in run.output.splitlines() if "WARNING" in line and "skipping region" in line]
+    assert len(warnings) == 1, run.output
+    assert "cn-shanghai" in warnings[0] and "Forbidden.RAM" in warnings[0]
+    expected = _ids(emulator_jobs(one_region_down, "cn-beijing")) + _ids(emulator_jobs(one_region_down, "cn-hangzhou"))
+    assert sorted(_inventory_app_ids(run)) == sorted(expected)
+    assert "sae_region_cn_shanghai" not in run.inventory
+    assert emulator_stats(one_region_down)["by_code"] == {"Forbidden.RAM": 1}  # a 403 is not retried
