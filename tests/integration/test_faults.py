@@ -3,10 +3,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Fault suite: sae_job_info (ansible-playbook) and the sae_job inventory (ansible-inventory) against the
 emulator's fault injection: throttling and 5xx, jobs changing mid-listing, a server that never answers,
-malformed answers, unreachable endpoints, one region failing among several.
+malformed answers, unreachable endpoints.
 
 What test_sae_job_info.py already covers for the module (a hanging server, a refused connection's
-error code) is not repeated here.
+error code) and test_inventory_sae_job.py for the inventory (one region failing among several, with and
+without skip_failed_regions) is not repeated here.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from proof_helpers import (
     emulator_jobs,
     emulator_stats,
     inventory_config,
-    reset_counters,
     run_inventory,
     set_faults,
     write_config,
@@ -312,41 +312,3 @@ def test_inventory_unreachable_endpoints_fail_with_a_clear_error(tmp_path, safe_
         assert "region %s" % REGION in run.output
         for needle in needles:
             assert needle.lower() in run.output.lower(), (name, needle, run.output[-3000:])
-
-
-# ---- one region failing among several (inventory) ---------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def one_region_down(start_emulator):
-    return start_emulator(
-        "--dataset", "generated", "--jobs", "300", "--regions", "cn-beijing,cn-hangzhou,cn-shanghai",
-        "--seed", "41", "--region-failure", "cn-shanghai=403",
-    )  # fmt: skip
-
-
-def test_inventory_fails_naming_the_failed_region(tmp_path, safe_env, one_region_down):
-    regions = ["cn-beijing", "cn-hangzhou", "cn-shanghai"]
-    source = write_config(tmp_path, inventory_config(one_region_down, regions, max_retries=MAX_RETRIES))
-    run = run_inventory(tmp_path, safe_env, [source])
-    assert run.returncode != 0
-    assert run.inventory is None
-    message = run.output
-    assert "Forbidden.RAM" in message and "region cn-shanghai" in message
-    assert "cn-beijing" not in message.split("Forbidden.RAM")[0].rsplit("alicloud.sae.sae_job", 1)[-1]
-    assert "Traceback" not in message
-
-
-def test_inventory_with_skip_failed_regions_warns_and_returns_the_other_regions(tmp_path, safe_env, one_region_down):
-    regions = ["cn-beijing", "cn-hangzhou", "cn-shanghai"]
-    reset_counters(one_region_down)
-    config = inventory_config(one_region_down, regions, max_retries=MAX_RETRIES, skip_failed_regions=True)
-    run = run_inventory(tmp_path, safe_env, [write_config(tmp_path, config)])
-    assert run.returncode == 0, run.output
-    warnings = [line for line in run.output.splitlines() if "WARNING" in line and "skipping region" in line]
-    assert len(warnings) == 1, run.output
-    assert "cn-shanghai" in warnings[0] and "Forbidden.RAM" in warnings[0]
-    expected = _ids(emulator_jobs(one_region_down, "cn-beijing")) + _ids(emulator_jobs(one_region_down, "cn-hangzhou"))
-    assert sorted(_inventory_app_ids(run)) == sorted(expected)
-    assert "sae_region_cn_shanghai" not in run.inventory
-    assert emulator_stats(one_region_down)["by_code"] == {"Forbidden.RAM": 1}  # a 403 is not retried
