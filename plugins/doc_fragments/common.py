@@ -91,9 +91,11 @@ options:
     default: 5
   max_concurrency:
     description:
-      - How many API requests may be in flight at once (1 to 64). Pages after the first are fetched concurrently.
+      - How many API requests may be in flight at once (1 to 64), shared by every region, namespace and page.
+      - Pages after the first are fetched concurrently, and a listing of several pages is read a second
+        time to confirm that no job moved between pages while it was read.
     type: int
-    default: 10
+    default: 32
 notes:
   - The account needs the RAM permission C(sae:ListJobs).
 requirements:

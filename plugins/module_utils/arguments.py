@@ -22,6 +22,8 @@ from ansible_collections.alicloud.sae.plugins.module_utils.transport import reso
 
 MAX_PAGE_SIZE = 200
 MAX_CONCURRENCY = 64
+# Enough for page 1 of five regions, then all their other pages, in one wave each.
+DEFAULT_MAX_CONCURRENCY = 32
 MAX_RETRIES = 20
 FIELD_TYPES = ("appName", "appIds")
 ORDER_BY = ("running", "instances")
@@ -64,7 +66,7 @@ COMMON_ARGUMENT_SPEC = {
     "validate_certs": {"type": "bool", "default": True},
     "timeout": {"type": "float", "default": 30.0},
     "max_retries": {"type": "int", "default": 5},
-    "max_concurrency": {"type": "int", "default": 10},
+    "max_concurrency": {"type": "int", "default": DEFAULT_MAX_CONCURRENCY},
 }
 
 # Filters of ListJobs, as module options (the inventory plugin offers namespaces and tags).

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Union
 
 from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
+    DEFAULT_MAX_CONCURRENCY,
     list_jobs_parameters,
     validate_client_params,
     validate_current_page,
@@ -30,7 +31,6 @@ from ansible_collections.alicloud.sae.plugins.module_utils.version import COLLEC
 API_ACTION = "ListJobs"
 API_VERSION = "2019-05-06"
 API_PATH = "/pop/v1/sam/job/listJobs"
-DEFAULT_MAX_CONCURRENCY = 10
 USER_AGENT = "alicloud.sae/%s (Ansible collection; Python %s)" % (COLLECTION_VERSION, platform.python_version())
 
 
