@@ -1,0 +1,625 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: sae_job
+short_description: Alibaba Cloud Serverless App Engine (SAE) job templates as inventory hosts
+version_added: 1.0.0
+description:
+  - Makes every SAE job template of the chosen regions (and, optionally, namespaces and tags) one inventory host,
+    with the job template's data as host variables, grouped by region, namespace and tag.
+  - Every region, namespace and page is listed concurrently through one bounded pool of O(max_concurrency)
+    requests, with the shared retry policy (throttling, HTTP 5xx, connection errors and timeouts are retried
+    with jittered exponential backoff). A job created or deleted while the pages are read never makes a job
+    show up twice or go missing.
+  - The configuration file name must end in C(sae_job.yml) or C(sae_job.yaml), for example C(prod.sae_job.yml).
+  - Job templates are not SSH targets, so every host gets C(ansible_connection=local) (override it with O(compose)).
+  - Values from the API are untrusted data. A tag value or description that contains C({{ ... }}) stays text in
+    host variables, in O(compose), O(groups) and O(keyed_groups) results and in plays, on every supported
+    ansible-core version.
+  - With C(-vvv), the number of API requests and retries of the run is shown.
+extends_documentation_fragment:
+  - alicloud.sae.common
+  - alicloud.sae.common.inventory
+  - constructed
+  - inventory_cache
+options:
+  plugin:
+    description:
+      - The name of this plugin. It must be V(alicloud.sae.sae_job) for this plugin to read the file.
+    required: true
+    type: str
+    choices: [alicloud.sae.sae_job]
+  regions:
+    description:
+      - The regions whose job templates become hosts, for example V([cn-beijing, cn-hangzhou]).
+      - If not set, the one region of O(region) (or of its environment variables) is used. If neither is set,
+        the inventory fails before any request.
+      - Each entry may be a Jinja2 template.
+    type: list
+    elements: str
+  namespaces:
+    description:
+      - The namespace IDs whose job templates become hosts, for example V(cn-beijing:prod). Several entries
+        are listed concurrently.
+      - A namespace ID of the form C(<region>:<name>), or one that is a region in O(regions) (the default
+        namespace of that region), is listed in that region only; its region must be one of O(regions).
+        Any other ID is listed in every region.
+      - If not set or empty, every namespace is listed, with one listing per region.
+      - Each entry may be a Jinja2 template.
+    type: list
+    elements: str
+    default: []
+  tags:
+    description:
+      - Only job templates that carry every one of these tags (tag key to value) become hosts. The filter is
+        applied by the API.
+      - Keys and values may hold any characters, including spaces, C(:), C(/) and non-ASCII text.
+    type: dict
+    default: {}
+  hostnames:
+    description:
+      - How each host is named, as an ordered list. For each job template, the entries are tried in order and the
+        first one that gives a non-empty value is the host name.
+      - An entry is either a variable name, for example V(sae_app_name) (a host variable, as named with
+        O(hostvars_prefix) and O(hostvars_suffix)) or V(app_name) (a field of the job template), or a Jinja2
+        expression over the host variables, for example V(sae_app_name ~ '-' ~ sae_region_id) or
+        V({{ sae_tags.Name | default('') }}).
+      - An entry that fails (for example an undefined variable) counts as empty, unless O(strict=true), which makes
+        it an error.
+      - If no entry gives a value, or O(hostnames) is empty, the default name is used
+        C(<app_name>_<app_id>), for example C(billing-report_f7730764-d88f-4b9a-8d8e-cd8efbfe0000). It is stable
+        (it does not change when other jobs appear), unique (the job template ID is unique across namespaces and
+        regions) and readable.
+      - Every host name, default or configured, is made safe for host patterns and templates. Each character that is
+        not a letter, a digit, V(_), V(-) or V(.) becomes V(_) (letters of every script are kept).
+      - If the configured names give two job templates the same host name, the inventory fails with an error that
+        names both job templates. Job templates are never merged into one host.
+    type: list
+    elements: str
+    default: []
+  hostvars_prefix:
+    description:
+      - Prefix of every host variable made from the job template's data, for example V(sae_) gives C(sae_app_id),
+        C(sae_tags) and so on.
+      - The data are the same as what M(alicloud.sae.sae_job_info) returns for each job template.
+      - An empty prefix (with an empty O(hostvars_suffix)) gives a variable named C(tags), which is a reserved name
+        in Ansible and makes every run warn.
+    type: str
+    default: sae_
+  hostvars_suffix:
+    description:
+      - Suffix of every host variable made from the job template's data, for example V(_job) gives C(sae_app_id_job).
+    type: str
+    default: ''
+  skip_failed_regions:
+    description:
+      - What to do when listing a region (or a namespace of a region) fails after the retries.
+      - V(false) fails the whole inventory, with the API error code and the region in the message, so a partial
+        inventory never replaces a complete one (for example in AWX).
+      - V(true) shows a warning naming the region and the API error code, and builds the inventory without that
+        region. A result with skipped regions is not written to the cache. If every listing fails, the inventory
+        fails anyway.
+    type: bool
+    default: false
+notes:
+  - The default groups need no configuration and are built directly (not through O(keyed_groups), which costs
+    seconds at thousands of hosts) C(sae_jobs) (every job template), C(sae_region_<region>),
+    C(sae_namespace_<namespace_id>) and C(sae_tag_<key>_<value>) for every tag of every job template.
+    Group names are made safe the way ansible-core does it. Each character that is not a word character becomes
+    V(_) (letters of every script are kept), so namespace C(cn-beijing:prod) gives group
+    C(sae_namespace_cn_beijing_prod). O(keyed_groups), O(groups) and O(compose) apply on top of them.
+  - The cache (O(cache=true)) stores the job templates' data, never a credential. Its key is made of the inventory
+    file's path and of everything that changes the result, O(regions), O(namespaces), O(tags), O(endpoint) and the
+    identity used (O(access_key_id), O(profile), O(role_arn), O(role_session_name), O(sts_endpoint)), but never a
+    secret or a token. A valid cache entry is used without any API call; C(--flush-cache) (or
+    C(meta refresh_inventory)) lists again and rewrites the entry.
+  - Credential options may be vault-encrypted strings or Jinja2 templates (for example a C(lookup)), and are read
+    from their environment variables when not set in the file, as AWX's cloud credentials provide them.
+seealso:
+  - module: alicloud.sae.sae_job_info
+  - name: SAE ListJobs API
+    description: The Alibaba Cloud API this plugin calls.
+    link: https://www.alibabacloud.com/help/en/sae/serverless-app-engine-upgrade/developer-reference/api-sae-2019-05-06-listjobs
+"""
+
+EXAMPLES = r"""
+# One region; credentials from ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET.
+# prod.sae_job.yml
+plugin: alicloud.sae.sae_job
+region: cn-hangzhou
+
+---
+# Several regions, listed concurrently; skip a region that fails instead of failing the whole inventory.
+plugin: alicloud.sae.sae_job
+regions:
+  - cn-beijing
+  - cn-hangzhou
+  - cn-shanghai
+skip_failed_regions: true
+max_concurrency: 16
+
+---
+# Only two namespaces, and only the job templates that carry a tag (filtered by the API).
+plugin: alicloud.sae.sae_job
+regions: [cn-beijing]
+namespaces:
+  - cn-beijing:prod
+  - cn-beijing:staging
+tags:
+  team: billing
+
+---
+# Host names from the job template name and region; keyed groups on tags and on the trigger type;
+# one composed group and one composed variable.
+plugin: alicloud.sae.sae_job
+regions: [cn-beijing, cn-shanghai]
+hostnames:
+  - sae_app_name ~ '.' ~ sae_region_id
+keyed_groups:
+  - key: sae_tags
+    prefix: tag
+  - key: sae_tags.env | default('none')
+    prefix: env
+  - key: sae_trigger_config.type | default('unknown')
+    prefix: trigger
+groups:
+  paused: sae_suspend
+compose:
+  job_owner: sae_tags.owner | default('nobody')
+strict: true
+
+---
+# Cache the listing for 10 minutes in JSON files; `ansible-inventory --flush-cache` lists again.
+plugin: alicloud.sae.sae_job
+regions: [cn-beijing, cn-hangzhou]
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/ansible/sae_job
+cache_timeout: 600
+
+---
+# Credentials in the file: a vault-encrypted secret (ansible-vault encrypt_string) and a lookup.
+plugin: alicloud.sae.sae_job
+regions: [cn-beijing]
+access_key_id: "{{ lookup('ansible.builtin.env', 'SAE_INVENTORY_KEY_ID') }}"
+access_key_secret: !vault |
+  $ANSIBLE_VAULT;1.1;AES256
+  62313365396662343061393464336163383764373764613633653634306231386433626436623361
+  6134333665353966363534333632666535333761666131620a663537646436643839616531643561
+  63396265333966386166373632626539326166353965363262633030333630313338646335303630
+  3438626666666137650a353638643435666633633964366338633066623234616432373231333331
+  6564
+
+---
+# AWX / Automation Controller: an inventory source "Sourced from a project" pointing at this file.
+# Attach a custom credential type that injects the environment variables
+# ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_REGION_ID);
+# nothing secret is written in the file. AWX sets ANSIBLE_INVENTORY_UNPARSED_FAILED, so a failed
+# region fails the update instead of emptying the inventory.
+plugin: alicloud.sae.sae_job
+regions: [cn-beijing, cn-hangzhou]
+keyed_groups:
+  - key: sae_tags
+    prefix: tag
+
+---
+# Assume a RAM role, with the AccessKey from a credentials profile.
+plugin: alicloud.sae.sae_job
+regions: [cn-shanghai]
+profile: automation
+role_arn: acs:ram::123456789012****:role/sae-readonly
+
+---
+# Against the local SAE emulator (see emulator/README.md), with its demo credentials.
+plugin: alicloud.sae.sae_job
+regions: [cn-beijing, cn-hangzhou, cn-shanghai]
+endpoint: "http://127.0.0.1:8080/{region}"
+access_key_id: LTAI5tSAEEmulatorDemo
+access_key_secret: emulator-demo-secret-do-not-use-in-prod
+"""
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from ansible.errors import AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.vars import combine_vars
+
+from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
+from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
+from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
+
+try:  # ansible-core >= 2.19 marks inventory data untrusted by itself (data tagging).
+    from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
+
+    wrap_var = None
+except ImportError:  # ansible-core 2.16-2.18: API data must be marked unsafe here.
+    from ansible.utils.unsafe_proxy import wrap_var
+
+# The shared options, passed to SaeClient under the same names.
+CLIENT_OPTIONS = (
+    "access_key_id",
+    "access_key_secret",
+    "security_token",
+    "region",
+    "profile",
+    "role_arn",
+    "role_session_name",
+    "sts_endpoint",
+    "endpoint",
+    "validate_certs",
+    "timeout",
+    "max_retries",
+)
+# Options whose values may be Jinja2 templates (for example a lookup) in the configuration file.
+TEMPLATED_OPTIONS = (
+    "access_key_id",
+    "access_key_secret",
+    "security_token",
+    "region",
+    "profile",
+    "role_arn",
+    "role_session_name",
+    "sts_endpoint",
+    "endpoint",
+    "regions",
+    "namespaces",
+    "tags",
+)
+# What identifies the caller in the cache key. Never the secret, the token, or a hash of them.
+IDENTITY_OPTIONS = ("access_key_id", "profile", "role_arn", "role_session_name", "sts_endpoint")
+CACHE_FORMAT = 1
+PAGE_SIZE = 200
+ALL_GROUP = "sae_jobs"
+# API errors that come from the credentials: their message also names the credential source.
+_CREDENTIAL_CODE = re.compile(r"AccessKey|Signature|SecurityToken|Forbidden|NoPermission|Unauthorized|Credential", re.I)
+_UNSAFE_HOST_CHARACTERS = re.compile(r"[^\w.-]")
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAMESPACE_REGION = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*):.+$")
+
+
+def safe_host_name(name: str) -> str:
+    """A host name safe in host patterns and templates: only word characters, ``-`` and ``.``."""
+    return _UNSAFE_HOST_CHARACTERS.sub("_", name)
+
+
+def default_host_name(job: dict) -> str:
+    """``<app_name>_<app_id>``, made safe: stable, readable, unique (app ids are unique)."""
+    app_name = job.get("app_name")
+    name = "%s_%s" % (app_name, job["app_id"]) if app_name not in (None, "") else "%s" % job["app_id"]
+    return safe_host_name(name)
+
+
+def _describe_job(job: dict, region: str) -> str:
+    return "%r (app_id %s, namespace %s, region %s)" % (
+        job.get("app_name"),
+        job["app_id"],
+        job.get("namespace_id"),
+        job.get("region_id") or region,
+    )
+
+
+_VAULT_TYPES = ("AnsibleVaultEncryptedUnicode", "EncryptedString")
+
+
+def _decrypted(value: Any) -> str:
+    """A vault-encrypted value (2.16-2.18 AnsibleVaultEncryptedUnicode, 2.19+ EncryptedString) decrypted."""
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """Strings (vault-encrypted, tagged or unsafe ones included) as exact ``str``; anything else as given."""
+    if type(value).__name__ in _VAULT_TYPES:
+        value = _decrypted(value)
+    if isinstance(value, str):
+        return str.__str__(value)  # str(value) would keep a subclass such as AnsibleUnsafeText
+    return value
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    NAME = "alicloud.sae.sae_job"
+    INVENTORY_FILE_SUFFIXES = ("sae_job.yml", "sae_job.yaml")
+
+    def verify_file(self, path: str) -> bool:
+        return super().verify_file(path) and path.endswith(self.INVENTORY_FILE_SUFFIXES)
+
+    # ---- options -------------------------------------------------------------------------
+
+    def _template(self, name: str, value: Any) -> Any:
+        """A configuration value with vault decrypted and Jinja2 templates rendered."""
+        if isinstance(value, list):
+            return [self._template(name, item) for item in value]
+        if isinstance(value, dict):
+            return {_plain(key): self._template(name, item) for key, item in value.items()}
+        if type(value).__name__ in _VAULT_TYPES:
+            return _decrypted(value)  # a vaulted value is never a template
+        if isinstance(value, str) and self.templar.is_template(value):
+            try:
+                value = self.templar.template(value)
+            except Exception as error:
+                # The message names the option and the template's problem, never a rendered value.
+                raise AnsibleParserError("Could not template the %s option: %s" % (name, error)) from None
+        return _plain(value)
+
+    def _resolved_options(self) -> dict:
+        options = {}
+        for name in CLIENT_OPTIONS + ("regions", "namespaces", "tags", "max_concurrency"):
+            value = self.get_option(name)
+            options[name] = self._template(name, value) if name in TEMPLATED_OPTIONS else value
+        return options
+
+    @staticmethod
+    def _regions(options: dict) -> list[str]:
+        regions = options["regions"] or ([options["region"]] if options["region"] else [])
+        regions = [region for region in regions if region not in (None, "")]
+        if not regions:
+            raise AnsibleParserError(
+                "alicloud.sae.sae_job needs regions (a list of region ids) or region (or the ALIBABA_CLOUD_REGION_ID "
+                "environment variable), for example cn-hangzhou."
+            )
+        for region in regions:
+            if not isinstance(region, str):
+                raise AnsibleParserError("regions must be a list of region ids, got %r." % (region,))
+        return list(dict.fromkeys(regions))
+
+    @staticmethod
+    def _queries(regions: list[str], namespaces: list[str], tags: dict) -> list[JobQuery]:
+        """One listing per region, or per (region, namespace) when namespaces are given."""
+        base = {"tags": tags} if tags else {}
+        if not namespaces:
+            return [JobQuery(region, dict(base)) for region in regions]
+        queries = []
+        for namespace in dict.fromkeys(namespaces):
+            if not isinstance(namespace, str) or not namespace:
+                raise AnsibleParserError("namespaces must be a list of namespace ids, got %r." % (namespace,))
+            match = _NAMESPACE_REGION.match(namespace)
+            home = match.group(1) if match else (namespace if namespace in regions else None)
+            if match and home not in regions:
+                raise AnsibleParserError(
+                    "namespace %s belongs to region %s, which is not in regions (%s)."
+                    % (namespace, home, ", ".join(regions))
+                )
+            for region in [home] if home else regions:
+                queries.append(JobQuery(region, dict(base, namespace_id=namespace)))
+        return queries
+
+    def _naming(self) -> tuple[str, str]:
+        prefix = _plain(self.get_option("hostvars_prefix")) or ""
+        suffix = _plain(self.get_option("hostvars_suffix")) or ""
+        if not (prefix + "app_id" + suffix).isidentifier():
+            raise AnsibleParserError(
+                "hostvars_prefix %r and hostvars_suffix %r must make valid variable names (letters, digits, _)."
+                % (prefix, suffix)
+            )
+        return prefix, suffix
+
+    # ---- cache ---------------------------------------------------------------------------
+
+    def _cache_key(self, path: str, options: dict, queries: list[JobQuery]) -> str:
+        """Ansible's key (the file's path) extended with everything that changes the result."""
+        identity = {name: options.get(name) for name in IDENTITY_OPTIONS}
+        scope = {
+            "format": CACHE_FORMAT,
+            "queries": sorted([query.region, query.filters.get("namespace_id") or ""] for query in queries),
+            "tags": options.get("tags") or {},
+            "endpoint": options.get("endpoint") or "",
+            "identity": identity,
+        }
+        digest = hashlib.sha256(json.dumps(scope, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+        return "%s_%s" % (self.get_cache_key(path), digest)
+
+    @staticmethod
+    def _valid_cached(data: Any) -> bool:
+        return (
+            isinstance(data, dict)
+            and data.get("format") == CACHE_FORMAT
+            and isinstance(data.get("listings"), list)
+            and all(
+                isinstance(item, dict) and isinstance(item.get("region"), str) and isinstance(item.get("jobs"), list)
+                for item in data["listings"]
+            )
+        )
+
+    # ---- listing -------------------------------------------------------------------------
+
+    def _fail_message(self, error: SaeError, query: JobQuery | None, options: dict) -> str:
+        text = "%s" % error
+        if query is not None and isinstance(error, SaeApiError):
+            if not error.region:
+                text += " (region %s)" % query.region
+            if query.filters.get("namespace_id"):
+                text += " (namespace %s)" % query.filters["namespace_id"]
+        if isinstance(error, SaeApiError) and (_CREDENTIAL_CODE.search(error.code or "") or error.status in (401, 403)):
+            try:
+                source = resolve_credential_source(options).description
+            except SaeError:
+                source = None
+            if source:
+                text += "; credentials tried: %s" % source
+        return text
+
+    def _list(self, options: dict, regions: list[str], queries: list[JobQuery]) -> tuple[dict, bool]:
+        """The listings as cacheable data, and whether all of them succeeded."""
+        params = {name: options[name] for name in CLIENT_OPTIONS}
+        params["max_concurrency"] = options["max_concurrency"]
+        try:
+            with SaeClient(params, regions, max_concurrency=options["max_concurrency"]) as client:
+                results = client.list_jobs_many(queries, page_size=PAGE_SIZE)
+                stats = client.stats
+        except SaeError as error:
+            raise AnsibleParserError("alicloud.sae.sae_job: %s" % self._fail_message(error, None, options)) from None
+        except ImportError as error:
+            raise AnsibleParserError("alicloud.sae.sae_job requires the Python library %s." % error.name) from None
+        self.display.vvv(
+            "alicloud.sae.sae_job: %d listing(s), %d API request(s), %d retr%s%s"
+            % (
+                len(queries),
+                stats["requests"],
+                stats["retries"],
+                "y" if stats["retries"] == 1 else "ies",
+                (" %s" % stats["retried_codes"]) if stats["retried_codes"] else "",
+            )
+        )
+        listings, failures = [], []
+        for query, result in zip(queries, results):
+            if isinstance(result, JobListing):
+                listings.append({"region": query.region, "jobs": result.jobs})
+            else:
+                failures.append((query, result))
+        if failures:
+            messages = [self._fail_message(error, query, options) for query, error in failures]
+            if not self.get_option("skip_failed_regions") or not listings:
+                raise AnsibleParserError(
+                    "alicloud.sae.sae_job: %s%s"
+                    % (
+                        "every listing failed: " if listings == [] and len(queries) > 1 else "",
+                        # a credential error is the same for every listing: say it once
+                        "; ".join(dict.fromkeys(messages)),
+                    )
+                )
+            for (query, error), message in zip(failures, messages):
+                code = getattr(error, "code", type(error).__name__)
+                self.display.warning(
+                    "alicloud.sae.sae_job: skipping region %s%s (%s): %s"
+                    % (
+                        query.region,
+                        (" namespace %s" % query.filters["namespace_id"]) if query.filters.get("namespace_id") else "",
+                        code,
+                        message,
+                    )
+                )
+        return {"format": CACHE_FORMAT, "listings": listings}, not failures
+
+    # ---- hosts and groups ----------------------------------------------------------------
+
+    def _host_namer(self, strict: bool):
+        """A function ``(job, hostvars) -> host name`` for the ``hostnames`` option."""
+        entries = []
+        for entry in self.get_option("hostnames") or []:
+            if not isinstance(entry, str) or not entry.strip():
+                raise AnsibleParserError("hostnames entries must be non-empty strings, got %r." % (entry,))
+            if _VARIABLE_NAME.match(entry):
+                entries.append(("variable", entry))
+            elif "{{" in entry or "{%" in entry:
+                entries.append(("template", entry))
+            else:
+                entries.append(("expression", entry))
+
+        def name(job: dict, hostvars: dict) -> str:
+            for kind, entry in entries:
+                try:
+                    if kind == "variable":
+                        value = hostvars[entry] if entry in hostvars else job.get(entry)
+                    elif kind == "template":
+                        use_extra = self.get_option("use_extra_vars")
+                        self.templar.available_variables = combine_vars(hostvars, self._vars) if use_extra else hostvars
+                        value = self.templar.template(entry)
+                    else:
+                        value = self._compose(entry, hostvars)
+                except Exception as error:
+                    if strict:
+                        raise AnsibleParserError(
+                            "alicloud.sae.sae_job: hostnames entry %r failed for job template %s: %s"
+                            % (entry, _describe_job(job, ""), error)
+                        ) from None
+                    continue
+                if value is not None and "%s" % value != "":
+                    return safe_host_name("%s" % value)
+            return default_host_name(job)
+
+        return name
+
+    def _populate(self, data: dict) -> None:
+        inventory = self.inventory
+        # ansible-core >= 2.19 hands plugins a proxy whose set_variable visits every value to tag its
+        # origin (and trust, for plugins trusted by default, which this one is not): about 60% of the
+        # time of 5000 hosts. The job data are plain, untrusted JSON values, so they are set on the
+        # Host objects directly; compose/groups/keyed_groups still go through the proxy.
+        data_inventory = getattr(inventory, "__wrapped__", inventory)
+        prefix, suffix = self._naming()
+        strict = self.get_option("strict")
+        compose = self.get_option("compose") or {}
+        groups = self.get_option("groups") or {}
+        keyed_groups = self.get_option("keyed_groups") or []
+        host_name = self._host_namer(strict)
+        sanitize = self._sanitize_group_name
+        group_names: dict[str, str] = {}
+
+        def group(raw: str) -> str:
+            name = group_names.get(raw)
+            if name is None:
+                name = group_names[raw] = inventory.add_group(sanitize(raw))
+            return name
+
+        all_group = group(ALL_GROUP)
+        owners: dict[str, tuple[dict, str]] = {}
+        seen_ids = set()
+        for listing in data["listings"]:
+            region = listing["region"]
+            region_group = group("sae_region_%s" % region)
+            for job in listing["jobs"]:
+                if job["app_id"] in seen_ids:  # one host per job template, even if two listings return it
+                    continue
+                seen_ids.add(job["app_id"])
+                if wrap_var is None:
+                    hostvars = {prefix + key + suffix: value for key, value in job.items()}
+                else:
+                    hostvars = {prefix + key + suffix: wrap_var(value) for key, value in job.items()}
+                hostvars["ansible_connection"] = "local"
+                host = host_name(job, hostvars)
+                if host in owners:
+                    other, other_region = owners[host]
+                    raise AnsibleParserError(
+                        "alicloud.sae.sae_job: hostnames give two job templates the same host name %r: %s and %s. "
+                        "Add an entry that tells them apart, for example sae_app_id."
+                        % (host, _describe_job(other, other_region), _describe_job(job, region))
+                    )
+                owners[host] = (job, region)
+                inventory.add_host(host, group=all_group)
+                target = data_inventory.get_host(host)
+                for name, value in hostvars.items():
+                    target.set_variable(name, value)
+                inventory.add_child(region_group, host)
+                namespace = job.get("namespace_id")
+                if namespace:
+                    inventory.add_child(group("sae_namespace_%s" % namespace), host)
+                for key, value in (job.get("tags") or {}).items():
+                    inventory.add_child(group("sae_tag_%s_%s" % (key, "" if value is None else value)), host)
+                if compose or groups or keyed_groups:
+                    self._set_composite_vars(compose, hostvars, host, strict=strict)
+                    self._add_host_to_composed_groups(groups, hostvars, host, strict=strict)
+                    self._add_host_to_keyed_groups(keyed_groups, hostvars, host, strict=strict)
+
+    # ---- entry point ---------------------------------------------------------------------
+
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        options = self._resolved_options()
+        regions = self._regions(options)
+        queries = self._queries(regions, options["namespaces"] or [], options["tags"] or {})
+
+        cache_key = self._cache_key(path, options, queries)
+        use_cache = self.get_option("cache")
+        data = None
+        if use_cache and cache:
+            try:
+                data = self._cache[cache_key]
+            except KeyError:
+                data = None
+            if data is not None and not self._valid_cached(data):
+                data = None
+            if data is not None:
+                self.display.vvv("alicloud.sae.sae_job: using the cached job templates (no API call)")
+        if data is None:
+            data, complete = self._list(options, regions, queries)
+            if use_cache and complete:
+                self._cache[cache_key] = data
+        self._populate(data)

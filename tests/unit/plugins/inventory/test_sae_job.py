@@ -1,0 +1,663 @@
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests of the alicloud.sae.sae_job inventory plugin, with a fake SaeClient (no HTTP).
+
+The plugin is loaded through ansible-core's plugin loader (so its documented options,
+doc fragments included, are what ``set_options`` sees) and parses real configuration
+files written to a temporary directory, as ``ansible-inventory`` does.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+
+import pytest
+from ansible.errors import AnsibleError, AnsibleParserError
+from ansible.inventory.data import InventoryData
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import inventory_loader
+from ansible.template import Templar
+
+from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery
+from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeCredentialError
+from ansible_collections.alicloud.sae.plugins.module_utils.normalise import normalise_job
+
+SECRET = "unit-test-secret-must-never-leak"
+KEY_ID = "LTAI5tUnitTestKeyId"
+
+try:  # ansible-core >= 2.19
+    from ansible.template import is_trusted_as_template
+
+    AnsibleUnsafe = None
+except ImportError:  # 2.16-2.18
+    is_trusted_as_template = None
+    from ansible.utils.unsafe_proxy import AnsibleUnsafe
+
+
+def raw_job(app_id, name, namespace, region, tags=None, description="", **extra):
+    """One application as ListJobs returns it."""
+    record = {
+        "AppId": app_id,
+        "AppName": name,
+        "NamespaceId": namespace,
+        "RegionId": region,
+        "AppDescription": description,
+        "Tags": [{"Key": key, "Value": value} for key, value in (tags or {}).items()],
+        "TriggerConfig": '{"type": "time", "config": "0 1 * * ?", "timezone": "GMT+8:00"}',
+        "Suspend": False,
+        "Active": 0,
+        "Succeeded": 3,
+        "Failed": 0,
+        "Cpu": 500,
+        "Mem": 1024,
+        "ImageUrl": "registry.example/job:1",
+        "LastJobState": "1",
+        "Message": "success",
+    }
+    record.update(extra)
+    return record
+
+
+def job(*args, **kwargs):
+    return normalise_job(raw_job(*args, **kwargs))
+
+
+# Three regions; the name "report" repeats across namespaces and regions.
+JOBS = {
+    "cn-beijing": [
+        job("aaaaaaaa-0000-0000-0000-000000000001", "report", "cn-beijing:prod", "cn-beijing", {"team": "billing"}),
+        job("aaaaaaaa-0000-0000-0000-000000000002", "report", "cn-beijing:staging", "cn-beijing", {"team": "billing"}),
+        job("bbbbbbbb-0000-0000-0000-000000000003", "cleanup", "cn-beijing", "cn-beijing", {"团队": "账单"}),
+    ],
+    "cn-hangzhou": [
+        job("cccccccc-0000-0000-0000-000000000004", "report", "cn-hangzhou:prod", "cn-hangzhou", {"env": "prod"}),
+    ],
+    "cn-shanghai": [
+        job(
+            "dddddddd-0000-0000-0000-000000000005",
+            "nightly etl:v2",
+            "cn-shanghai:data",
+            "cn-shanghai",
+            {"cost center": "a/b:c", "template": "{{ 7 * 7 }}"},
+            description="{{ lookup('ansible.builtin.pipe', 'echo pwned') }}",
+        ),
+    ],
+}
+ALL_IDS = sorted(item["app_id"] for jobs in JOBS.values() for item in jobs)
+
+
+class FakeClient:
+    """Stands in for SaeClient: records what it is given, answers from ``data`` (region → jobs or error)."""
+
+    instances: list = []
+    data: dict = {}
+
+    def __init__(self, params, regions, max_concurrency=10, transport=None):
+        self.params = params
+        self.regions = regions
+        self.max_concurrency = max_concurrency
+        self.calls = []
+        FakeClient.instances.append(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return None
+
+    @property
+    def stats(self):
+        return {"requests": sum(len(call) for call in self.calls), "retries": 1, "retried_codes": {"Throttling": 1}}
+
+    def list_jobs_many(self, queries, page_size=200):
+        self.calls.append(list(queries))
+        results = []
+        for query in queries:
+            answer = self.data.get(query.region, [])
+            if isinstance(answer, Exception):
+                results.append(answer)
+                continue
+            namespace = query.filters.get("namespace_id")
+            jobs = [item for item in answer if namespace is None or item["namespace_id"] == namespace]
+            results.append(JobListing(query, jobs, len(jobs)))
+        return results
+
+
+class Recorder:
+    """A stand-in for Display that keeps what the plugin shows."""
+
+    def __init__(self):
+        self.warnings = []
+        self.messages = []
+
+    def warning(self, message, *args, **kwargs):
+        self.warnings.append(message)
+
+    def vvv(self, message, *args, **kwargs):
+        self.messages.append(message)
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    plugin_class = type(inventory_loader.get("alicloud.sae.sae_job"))
+    module = sys.modules[plugin_class.__module__]
+    FakeClient.instances = []
+    FakeClient.data = dict(JOBS)
+    monkeypatch.setattr(module, "SaeClient", FakeClient)
+    for name in ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_REGION_ID"):
+        monkeypatch.delenv(name, raising=False)
+    return FakeClient
+
+
+class Run:
+    def __init__(self, plugin, inventory, display):
+        self.plugin = plugin
+        self.inventory = inventory
+        self.display = display
+
+    @property
+    def hosts(self):
+        return self.inventory.hosts
+
+    def vars(self, host):
+        return self.inventory.get_host(host).get_vars()
+
+    def group_hosts(self, group):
+        return sorted(host.name for host in self.inventory.groups[group].get_hosts())
+
+    def host_of(self, app_id):
+        names = [name for name, host in self.hosts.items() if host.vars.get("sae_app_id") == app_id]
+        assert len(names) == 1, names
+        return names[0]
+
+
+@pytest.fixture
+def run(tmp_path, fake):
+    def parse(config, name="test.sae_job.yml", cache=True):
+        path = tmp_path / name
+        if not isinstance(config, str):
+            config = json.dumps(config)
+        path.write_text(textwrap.dedent(config))
+        plugin = inventory_loader.get("alicloud.sae.sae_job")
+        display = Recorder()
+        plugin.display = display
+        inventory = InventoryData()
+        loader = DataLoader()
+        plugin.parse(inventory, loader, str(path), cache=cache)
+        if getattr(plugin, "_cache", None) is not None and plugin.get_option("cache"):
+            plugin.update_cache_if_changed()
+        return Run(plugin, inventory, display)
+
+    return parse
+
+
+def base(**options):
+    config = {
+        "plugin": "alicloud.sae.sae_job",
+        "regions": ["cn-beijing", "cn-hangzhou", "cn-shanghai"],
+        "access_key_id": KEY_ID,
+        "access_key_secret": SECRET,
+    }
+    config.update(options)
+    return config
+
+
+def is_untrusted(value):
+    if is_trusted_as_template is not None:
+        return not is_trusted_as_template(value)
+    return isinstance(value, AnsibleUnsafe)
+
+
+# ---- verify_file ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("prod.sae_job.yml", True),
+        ("sae_job.yaml", True),
+        ("eu.prod.sae_job.yaml", True),
+        ("prod.aws_ec2.yml", False),
+        ("sae_job.yml.bak", False),
+        ("sae_job.json", False),
+        ("inventory.ini", False),
+    ],
+)
+def test_verify_file(tmp_path, name, expected):
+    path = tmp_path / name
+    path.write_text("plugin: alicloud.sae.sae_job\n")
+    assert inventory_loader.get("alicloud.sae.sae_job").verify_file(str(path)) is expected
+
+
+def test_verify_file_missing(tmp_path):
+    assert inventory_loader.get("alicloud.sae.sae_job").verify_file(str(tmp_path / "gone.sae_job.yml")) is False
+
+
+# ---- hosts, hostvars, default groups ----------------------------------------------------
+
+
+def test_one_host_per_job_with_default_names(run):
+    result = run(base())
+    assert sorted(result.hosts) == sorted(
+        [
+            "report_aaaaaaaa-0000-0000-0000-000000000001",
+            "report_aaaaaaaa-0000-0000-0000-000000000002",
+            "cleanup_bbbbbbbb-0000-0000-0000-000000000003",
+            "report_cccccccc-0000-0000-0000-000000000004",
+            "nightly_etl_v2_dddddddd-0000-0000-0000-000000000005",
+        ]
+    )
+    for name in result.hosts:
+        assert not set(name) & set(":,!&[] \t{}"), name
+
+
+def test_default_names_are_stable_when_other_jobs_appear(run, fake):
+    before = set(run(base()).hosts)
+    fake.data["cn-beijing"] = JOBS["cn-beijing"] + [job("eeeeeeee-1", "report", "cn-beijing:dev", "cn-beijing")]
+    after = set(run(base()).hosts)
+    assert before < after and len(after - before) == 1
+
+
+def test_hostvars_are_the_normalised_job_prefixed(run):
+    result = run(base())
+    for jobs in JOBS.values():
+        for item in jobs:
+            host_vars = result.vars(result.host_of(item["app_id"]))
+            assert {key: host_vars["sae_" + key] for key in item} == item
+            assert host_vars["ansible_connection"] == "local"
+            assert "tags" not in host_vars
+            assert SECRET not in json.dumps({k: "%s" % v for k, v in host_vars.items()})
+            assert KEY_ID not in json.dumps({k: "%s" % v for k, v in host_vars.items()})
+
+
+def test_prefix_and_suffix(run):
+    result = run(base(hostvars_prefix="job_", hostvars_suffix="_x"))
+    host_vars = result.vars(next(iter(result.hosts)))
+    assert "job_app_id_x" in host_vars and "job_tags_x" in host_vars
+    assert not any(name.startswith("sae_") for name in host_vars)
+
+
+def test_invalid_prefix_is_an_error(run):
+    with pytest.raises(AnsibleParserError, match="hostvars_prefix"):
+        run(base(hostvars_prefix="sae-"))
+
+
+def test_default_groups(run):
+    result = run(base())
+    groups = result.inventory.groups
+    assert result.group_hosts("sae_jobs") == sorted(result.hosts)
+    assert len(result.group_hosts("sae_region_cn_beijing")) == 3
+    assert len(result.group_hosts("sae_region_cn_hangzhou")) == 1
+    assert result.group_hosts("sae_namespace_cn_beijing_prod") == ["report_aaaaaaaa-0000-0000-0000-000000000001"]
+    assert result.group_hosts("sae_namespace_cn_beijing") == ["cleanup_bbbbbbbb-0000-0000-0000-000000000003"]
+    assert len(result.group_hosts("sae_tag_team_billing")) == 2
+    # unicode letters are kept, every other non-word character becomes "_"
+    assert result.group_hosts("sae_tag_团队_账单") == ["cleanup_bbbbbbbb-0000-0000-0000-000000000003"]
+    assert "sae_tag_cost_center_a_b_c" in groups
+    assert "sae_tag_template____7___7___" in groups
+    # every job is in its region, namespace and tag groups
+    for region, jobs in JOBS.items():
+        for item in jobs:
+            host = result.host_of(item["app_id"])
+            names = {group.name for group in result.inventory.get_host(host).get_groups()}
+            assert "sae_region_%s" % region.replace("-", "_") in names
+            assert result.plugin._sanitize_group_name("sae_namespace_%s" % item["namespace_id"]) in names
+            for key, value in item["tags"].items():
+                assert result.plugin._sanitize_group_name("sae_tag_%s_%s" % (key, value)) in names
+
+
+def test_group_names_use_ansible_core_sanitisation(run):
+    from ansible.inventory.group import to_safe_group_name
+
+    result = run(base())
+    assert to_safe_group_name("sae_namespace_cn-beijing:prod", force=True, silent=True) in result.inventory.groups
+    assert "sae_namespace_cn_beijing_prod" in result.inventory.groups
+
+
+def test_a_job_returned_by_two_listings_is_one_host(run, fake):
+    # cn-beijing (the default namespace) is listed in cn-beijing; a duplicate answer must not double the host
+    fake.data["cn-hangzhou"] = JOBS["cn-hangzhou"] + [JOBS["cn-beijing"][0]]
+    result = run(base())
+    assert len(result.hosts) == len(ALL_IDS)
+
+
+# ---- hostnames --------------------------------------------------------------------------
+
+
+def test_hostnames_variable_and_field_forms(run, fake):
+    fake.data = {"cn-beijing": JOBS["cn-beijing"][2:], "cn-shanghai": JOBS["cn-shanghai"]}
+    assert sorted(run(base(hostnames=["sae_app_name"])).hosts) == ["cleanup", "nightly_etl_v2"]
+    assert sorted(run(base(hostnames=["app_name"])).hosts) == ["cleanup", "nightly_etl_v2"]
+
+
+def test_hostnames_expression_and_template_forms(run):
+    result = run(base(hostnames=["sae_app_name ~ '.' ~ sae_namespace_id.split(':')[-1] ~ '.' ~ sae_region_id"]))
+    assert "report.prod.cn-beijing" in result.hosts and "report.prod.cn-hangzhou" in result.hosts
+    result = run(base(hostnames=["{{ sae_app_name }}-{{ sae_app_id[-4:] }}"]))
+    assert "report-0001" in result.hosts and "nightly_etl_v2-0005" in result.hosts
+
+
+def test_hostnames_first_non_empty_wins(run):
+    # sae_tags.env is undefined for most jobs (skipped), empty for none; sae_app_id always gives a name
+    result = run(base(hostnames=["sae_tags.env", "sae_image_url_missing", "sae_app_id"]))
+    assert sorted(result.hosts) == sorted(["prod"] + [app_id for app_id in ALL_IDS if not app_id.startswith("cccc")])
+
+
+def test_hostnames_fall_back_to_the_default_name(run):
+    result = run(base(hostnames=["sae_tags.nothing | default('')", "sae_image_url_missing"]))
+    assert sorted(result.hosts) == sorted(run(base()).hosts)
+
+
+def test_hostnames_duplicate_is_an_error_naming_both_jobs(run):
+    with pytest.raises(AnsibleParserError) as error:
+        run(base(hostnames=["sae_app_name"]))
+    message = "%s" % error.value
+    assert "'report'" in message
+    assert "aaaaaaaa-0000-0000-0000-000000000001" in message and "aaaaaaaa-0000-0000-0000-000000000002" in message
+    assert "cn-beijing:prod" in message and "cn-beijing:staging" in message
+    assert "region cn-beijing" in message
+
+
+def test_hostnames_duplicate_after_sanitisation(run, fake):
+    fake.data = {
+        "cn-beijing": [
+            job("f-1", "a b", "cn-beijing:x", "cn-beijing"),
+            job("f-2", "a:b", "cn-beijing:y", "cn-beijing"),
+        ]
+    }
+    with pytest.raises(AnsibleParserError, match="f-1.*f-2"):
+        run(base(regions=["cn-beijing"], hostnames=["sae_app_name"]))
+
+
+def test_hostnames_strict_makes_a_failing_entry_an_error(run):
+    with pytest.raises(AnsibleParserError, match="hostnames entry"):
+        run(base(hostnames=["sae_no_such_variable.upper()", "sae_app_id"], strict=True))
+    result = run(base(hostnames=["sae_no_such_variable.upper()", "sae_app_id"]))
+    assert sorted(result.hosts) == ALL_IDS
+
+
+# ---- untrusted data ---------------------------------------------------------------------
+
+
+def test_api_values_stay_text(run):
+    result = run(
+        base(
+            compose={"description_copy": "sae_app_description", "template_tag": "sae_tags['template']"},
+            keyed_groups=[{"key": "sae_tags", "prefix": "tag"}, {"key": "sae_app_description", "prefix": "desc"}],
+        )
+    )
+    host = result.host_of("dddddddd-0000-0000-0000-000000000005")
+    host_vars = result.vars(host)
+    description = "{{ lookup('ansible.builtin.pipe', 'echo pwned') }}"
+    assert host_vars["sae_app_description"] == description
+    assert host_vars["sae_tags"]["template"] == "{{ 7 * 7 }}"
+    assert host_vars["description_copy"] == description
+    assert host_vars["template_tag"] == "{{ 7 * 7 }}"
+    assert is_untrusted(host_vars["sae_app_description"])
+    assert is_untrusted(host_vars["sae_tags"]["template"])
+    assert is_untrusted(host_vars["description_copy"])
+    groups = {group.name for group in result.inventory.get_host(host).get_groups()}
+    assert "tag_template____7___7___" in groups
+    assert not any("49" in name or "pwned" == name for name in groups)
+    # what a play would see: the variable's value is text, never evaluated
+    templar = Templar(loader=DataLoader(), variables=host_vars)
+    try:  # 2.19+: template strings must be trusted; these two come from the "play"
+        from ansible.template import trust_as_template
+    except ImportError:
+
+        def trust_as_template(value):
+            return value
+
+    assert templar.template(trust_as_template("{{ sae_app_description }}")) == description
+    assert templar.template(trust_as_template("{{ description_copy }}")) == description
+    assert templar.template(trust_as_template("{{ sae_tags.template }}")) == "{{ 7 * 7 }}"
+
+
+# ---- constructed: compose, groups, keyed_groups, strict ----------------------------------
+
+
+def test_compose_groups_keyed_groups(run):
+    result = run(
+        base(
+            compose={"ansible_connection": "'ssh'", "team": "sae_tags.team | default('none')"},
+            groups={"billing": "sae_tags.team | default('') == 'billing'"},
+            keyed_groups=[{"key": "sae_tags.team | default('none')", "prefix": "team"}],
+        )
+    )
+    host = result.host_of("aaaaaaaa-0000-0000-0000-000000000001")
+    assert result.vars(host)["ansible_connection"] == "ssh"  # compose overrides the default
+    assert result.vars(host)["team"] == "billing"
+    assert len(result.group_hosts("billing")) == 2
+    assert len(result.group_hosts("team_billing")) == 2
+    assert len(result.group_hosts("team_none")) == 3
+
+
+def test_leading_separator(run):
+    result = run(base(keyed_groups=[{"key": "sae_region_id"}], leading_separator=False))
+    assert "cn_beijing" in result.inventory.groups
+    result = run(base(keyed_groups=[{"key": "sae_region_id"}]))
+    assert "_cn_beijing" in result.inventory.groups
+
+
+def test_strict(run):
+    config = base(compose={"x": "sae_undefined_variable + 1"}, keyed_groups=[{"key": "sae_undefined", "prefix": "k"}])
+    result = run(config)  # not strict: the broken entries are skipped
+    assert all("x" not in result.vars(host) for host in result.hosts)
+    with pytest.raises(AnsibleError, match="Could not set x"):
+        run(dict(config, strict=True))
+
+
+# ---- regions, namespaces, tags, one client call -------------------------------------------
+
+
+def test_all_listings_in_one_client_call(run, fake):
+    run(base(tags={"team": "billing"}, max_concurrency=7))
+    (client,) = fake.instances
+    assert client.regions == ["cn-beijing", "cn-hangzhou", "cn-shanghai"]
+    assert client.max_concurrency == 7
+    assert len(client.calls) == 1
+    assert [(query.region, query.filters) for query in client.calls[0]] == [
+        ("cn-beijing", {"tags": {"team": "billing"}}),
+        ("cn-hangzhou", {"tags": {"team": "billing"}}),
+        ("cn-shanghai", {"tags": {"team": "billing"}}),
+    ]
+    assert client.params["access_key_id"] == KEY_ID and client.params["access_key_secret"] == SECRET
+
+
+def test_region_default_and_missing(run, fake):
+    config = base()
+    del config["regions"]
+    with pytest.raises(AnsibleParserError, match="needs regions"):
+        run(config)
+    run(dict(config, region="cn-hangzhou"))
+    assert fake.instances[-1].regions == ["cn-hangzhou"]
+
+
+def test_region_from_environment(run, fake, monkeypatch):
+    monkeypatch.setenv("ALIBABA_CLOUD_REGION_ID", "cn-shanghai")
+    config = base()
+    del config["regions"]
+    assert len(run(config).hosts) == 1
+
+
+def test_namespaces_are_listed_in_their_region(run, fake):
+    result = run(base(namespaces=["cn-beijing:prod", "cn-hangzhou:prod", "cn-beijing", "custom"]))
+    queries = [(query.region, query.filters.get("namespace_id")) for query in fake.instances[-1].calls[0]]
+    assert queries == [
+        ("cn-beijing", "cn-beijing:prod"),
+        ("cn-hangzhou", "cn-hangzhou:prod"),
+        ("cn-beijing", "cn-beijing"),
+        ("cn-beijing", "custom"),
+        ("cn-hangzhou", "custom"),
+        ("cn-shanghai", "custom"),
+    ]
+    assert len(result.hosts) == 3
+    with pytest.raises(AnsibleParserError, match="cn-qingdao:prod belongs to region cn-qingdao"):
+        run(base(namespaces=["cn-qingdao:prod"]))
+
+
+# ---- options from templates and the environment -------------------------------------------
+
+
+def test_options_may_be_templates(run, fake, monkeypatch):
+    monkeypatch.setenv("SAE_UNIT_SECRET", SECRET)
+    config = """
+        plugin: alicloud.sae.sae_job
+        regions: ["{{ 'cn-' ~ 'beijing' }}"]
+        access_key_id: LTAI5tUnitTestKeyId
+        access_key_secret: "{{ lookup('ansible.builtin.env', 'SAE_UNIT_SECRET') }}"
+    """
+    run(config)
+    (client,) = fake.instances
+    assert client.regions == ["cn-beijing"]
+    assert client.params["access_key_secret"] == SECRET
+    assert client.params["access_key_secret"].__class__ is str  # not a tagged or unsafe subclass
+
+
+def test_credentials_from_environment_only(run, fake, monkeypatch):
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+    monkeypatch.setenv("ALIBABA_CLOUD_SAE_ENDPOINT", "http://127.0.0.1:1/{region}")
+    run({"plugin": "alicloud.sae.sae_job", "regions": ["cn-beijing"]})
+    (client,) = fake.instances
+    assert client.params["access_key_id"] == KEY_ID
+    assert client.params["access_key_secret"] == SECRET
+    assert client.params["endpoint"] == "http://127.0.0.1:1/{region}"
+
+
+# ---- failures -----------------------------------------------------------------------------
+
+
+def test_a_failed_region_fails_the_inventory_by_default(run, fake):
+    fake.data["cn-hangzhou"] = SaeApiError("Throttling.User", "Request was denied", "REQ-1", 429, "cn-hangzhou")
+    with pytest.raises(AnsibleParserError) as error:
+        run(base())
+    message = "%s" % error.value
+    assert "Throttling.User" in message and "cn-hangzhou" in message and "REQ-1" in message
+    assert SECRET not in message
+
+
+def test_skip_failed_regions_warns_and_goes_on(run, fake):
+    fake.data["cn-hangzhou"] = SaeApiError("ServiceUnavailable", "down", "REQ-2", 503, "cn-hangzhou")
+    result = run(base(skip_failed_regions=True))
+    assert len(result.hosts) == len(ALL_IDS) - 1
+    assert "sae_region_cn_hangzhou" not in result.inventory.groups
+    (warning,) = result.display.warnings
+    assert "cn-hangzhou" in warning and "ServiceUnavailable" in warning
+
+
+def test_skip_failed_regions_still_fails_when_every_listing_fails(run, fake):
+    fake.data = {region: SaeApiError("ServiceUnavailable", "down", None, 503, region) for region in JOBS}
+    with pytest.raises(AnsibleParserError, match="every listing failed"):
+        run(base(skip_failed_regions=True))
+
+
+def test_credential_errors_name_the_source_never_the_secret(run, fake):
+    fake.data["cn-beijing"] = SaeApiError("InvalidAccessKeyId.NotFound", "Specified access key is not found.", "R", 404)
+    with pytest.raises(AnsibleParserError) as error:
+        run(base())
+    message = "%s" % error.value
+    assert "InvalidAccessKeyId.NotFound" in message and "region cn-beijing" in message
+    assert "explicit access_key_id/access_key_secret" in message
+    assert SECRET not in message
+
+
+def test_client_errors_become_parser_errors(run, fake, monkeypatch):
+    def broken(*args, **kwargs):
+        raise SaeCredentialError("access_key_secret is required when access_key_id is set.")
+
+    monkeypatch.setattr(sys.modules[type(inventory_loader.get("alicloud.sae.sae_job")).__module__], "SaeClient", broken)
+    with pytest.raises(AnsibleParserError, match="access_key_secret is required"):
+        run(base())
+
+
+def test_stats_are_shown_at_vvv(run):
+    result = run(base())
+    assert any("3 API request(s), 1 retry" in message for message in result.display.messages)
+
+
+# ---- cache --------------------------------------------------------------------------------
+
+
+def cache_config(tmp_path, **options):
+    return base(
+        cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(tmp_path / "cache"), **options
+    )
+
+
+def test_warm_cache_makes_no_call_and_flush_refreshes(run, fake, tmp_path):
+    first = run(cache_config(tmp_path))
+    assert len(fake.instances) == 1
+    second = run(cache_config(tmp_path))
+    assert len(fake.instances) == 1  # no client, no request
+    assert sorted(second.hosts) == sorted(first.hosts)
+    assert second.vars(second.host_of(ALL_IDS[0])) == first.vars(first.host_of(ALL_IDS[0]))
+    fake.data["cn-hangzhou"] = []
+    third = run(cache_config(tmp_path), cache=False)  # --flush-cache
+    assert len(fake.instances) == 2 and len(third.hosts) == len(ALL_IDS) - 1
+    fourth = run(cache_config(tmp_path))
+    assert len(fake.instances) == 2 and len(fourth.hosts) == len(ALL_IDS) - 1
+
+
+def test_cache_files_hold_no_secret(run, tmp_path):
+    run(cache_config(tmp_path))
+    files = list((tmp_path / "cache").iterdir())
+    assert files
+    for path in files:
+        text = path.read_text()
+        assert "aaaaaaaa-0000-0000-0000-000000000001" in text
+        assert SECRET not in text and KEY_ID not in text
+
+
+def test_cache_key(run, tmp_path):
+    plugin = run(cache_config(tmp_path)).plugin
+
+    def key(**options):
+        config = cache_config(tmp_path, **options)
+        options = {name: config.get(name) for name in ("access_key_id", "profile", "role_arn", "tags", "endpoint")}
+        options.update(role_session_name=None, sts_endpoint=None)
+        queries = plugin._queries(config["regions"], config.get("namespaces", []), config.get("tags", {}))
+        return plugin._cache_key(str(tmp_path / "test.sae_job.yml"), options, queries)
+
+    reference = key()
+    assert reference.startswith(plugin.get_cache_key(str(tmp_path / "test.sae_job.yml")) + "_")
+    assert SECRET not in reference
+    assert key(access_key_secret="another-secret") == reference  # the secret is not part of the key
+    assert key(regions=["cn-beijing", "cn-shanghai", "cn-hangzhou"]) == reference  # order does not matter
+    different = [
+        key(regions=["cn-beijing"]),
+        key(namespaces=["cn-beijing:prod"]),
+        key(tags={"team": "billing"}),
+        key(endpoint="http://127.0.0.1:9/{region}"),
+        key(access_key_id="LTAI5tAnotherKey"),
+        key(profile="other"),
+        key(role_arn="acs:ram::1:role/x"),
+    ]
+    assert len(set(different + [reference])) == len(different) + 1
+
+
+def test_partial_results_are_not_cached(run, fake, tmp_path):
+    fake.data["cn-hangzhou"] = SaeApiError("ServiceUnavailable", "down", None, 503, "cn-hangzhou")
+    run(cache_config(tmp_path, skip_failed_regions=True))
+    fake.data = dict(JOBS)
+    result = run(cache_config(tmp_path, skip_failed_regions=True))
+    assert len(fake.instances) == 2 and len(result.hosts) == len(ALL_IDS)
+
+
+def test_unusable_cache_entry_is_ignored(run, fake, tmp_path):
+    first = run(cache_config(tmp_path))
+    for path in (tmp_path / "cache").iterdir():
+        path.write_text(json.dumps({"format": 0}))
+    second = run(cache_config(tmp_path))
+    assert len(fake.instances) == 2 and sorted(second.hosts) == sorted(first.hosts)
+
+
+def test_queries_helper_is_pure():
+    plugin = inventory_loader.get("alicloud.sae.sae_job")
+    assert plugin._queries(["cn-beijing"], [], {}) == [JobQuery("cn-beijing", {})]
