@@ -162,21 +162,14 @@ docs-lint: prepare ## antsibull-docs lint-collection-docs --plugin-docs
 	cd $(COLL) && $(WITH_TOOLS) antsibull-docs lint-collection-docs --plugin-docs .
 
 DOCS_DEST := docs/reference
-define render_docs
-	rm -rf $(1) && mkdir -p $(1)
-	cd $(COLL) && $(WITH_TOOLS) antsibull-docs collection --use-current --squash-hierarchy \
-		--output-format simplified-rst --no-add-antsibull-docs-version --fail-on-error \
-		--dest-dir $(1) alicloud.sae
-	$(TOOLS)/bin/python tools/docs_index.py $(1)
-endef
-
 .PHONY: docs
-docs: prepare ## render the plugin reference into docs/reference/ (commit the result)
-	$(call render_docs,$(ROOT)/$(DOCS_DEST))
+docs: prepare ## render the plugin reference (Markdown) into docs/reference/; commit the result
+	cd $(COLL) && $(WITH_TOOLS) python tools/render_docs.py $(ROOT)/$(DOCS_DEST)
 
 .PHONY: docs-check
 docs-check: docs-lint ## docs lint, and docs/reference/ is what `make docs` renders now
-	$(call render_docs,$(TMP)/docs-check)
+	rm -rf $(TMP)/docs-check
+	cd $(COLL) && $(WITH_TOOLS) python tools/render_docs.py $(TMP)/docs-check
 	@if ! diff -ru $(DOCS_DEST) $(TMP)/docs-check; then \
 		echo "docs/reference/ is out of date: run 'make docs' and commit the result" >&2; exit 1; fi
 

@@ -13,7 +13,8 @@ import sys
 import tarfile
 
 # Nothing matching these may be in the artifact (matched against every path and each of
-# its leading directories).
+# its leading directories). .ansible-lint stays in: Galaxy's importer runs ansible-lint on
+# the artifact, and needs the collection's configuration (mock_modules, kinds).
 FORBIDDEN = [
     ".venv",
     ".tmp",
@@ -38,7 +39,6 @@ FORBIDDEN = [
     "pyproject.toml",
     "tox.ini",
     "noxfile.py",
-    ".ansible-lint",
     ".yamllint",
     ".gitignore",
 ]

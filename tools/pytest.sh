@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# pytest over test directories that must exist and must hold tests:
-# a missing directory, or a run that collects no test (pytest exit 5), is a failure.
+# pytest over test directories that must exist and must hold tests, one pytest process per
+# directory (the suites have their own conftest.py files and share test module basenames).
+# A missing directory, a failing suite, or a suite that collects no test (pytest exit 5) is
+# a failure; every directory runs either way.
 #
 #   tools/pytest.sh DIR... [-- PYTEST_ARGS...]     (runs `python -m pytest` from PATH)
 set -uo pipefail
@@ -12,19 +14,30 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do
 done
 [ "${1:-}" = "--" ] && shift
 
-missing=0
+python -c 'import sys, ansible; print("pytest on Python %s, ansible-core %s" % (sys.version.split()[0], ansible.__version__))' 2>/dev/null || true
+
+summary=()
+failed=0
 for dir in "${dirs[@]}"; do
     if [ ! -d "$dir" ]; then
-        echo "pytest: required test directory $dir does not exist" >&2
-        missing=1
+        summary+=("pytest $dir: FAILED (required test directory does not exist)")
+        failed=1
+        continue
     fi
+    echo "----- pytest $dir -----"
+    python -m pytest -p no:cacheprovider -ra "$dir" "$@"
+    status=$?
+    case "$status" in
+        0) summary+=("pytest $dir: ok") ;;
+        5)
+            summary+=("pytest $dir: FAILED (no test collected, exit 5: tests must exist here)")
+            failed=1
+            ;;
+        *)
+            summary+=("pytest $dir: FAILED (exit $status)")
+            failed=1
+            ;;
+    esac
 done
-[ "$missing" -eq 0 ] || exit 4
-
-python -c 'import sys, ansible; print("pytest on Python %s, ansible-core %s" % (sys.version.split()[0], ansible.__version__))' 2>/dev/null || true
-python -m pytest -p no:cacheprovider -ra "${dirs[@]}" "$@"
-status=$?
-if [ "$status" -eq 5 ]; then
-    echo "pytest: no test was collected from ${dirs[*]} (exit 5): tests must exist here" >&2
-fi
-exit "$status"
+printf '%s\n' "${summary[@]}"
+exit "$failed"
