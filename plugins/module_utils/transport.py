@@ -97,10 +97,15 @@ class Endpoint:
 
 def resolve_endpoint(template: Optional[str], region: str) -> Endpoint:
     """Expand ``{region}`` in the endpoint template and check the result is a plain http(s) URL."""
+    if template is not None and not isinstance(template, str):
+        raise SaeParameterError("endpoint must be a URL template (text), got %s." % type(template).__name__)
     url = (template or DEFAULT_ENDPOINT).replace("{region}", region)
     if "://" not in url:
         url = "https://" + url
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # for example "Invalid IPv6 URL" for an unclosed "["
+        raise SaeParameterError("endpoint %r is not a valid URL: %s." % (url, error)) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SaeParameterError("endpoint must be an http:// or https:// URL, got %r." % url)
     if "@" in parts.netloc:
