@@ -55,9 +55,10 @@ MATRIX_CELLS = $(shell tools/matrix.sh cells)
 MATRIX_OLDEST = $(shell tools/matrix.sh oldest)
 MATRIX_NEWEST = $(shell tools/matrix.sh newest)
 
-# The gates of `make test`, in order.
-TEST_GATES = setup ruff changelog ansible-lint sanity units pytest-unit integration docs-check galaxy \
-	matrix-$(MATRIX_OLDEST) matrix-$(MATRIX_NEWEST)
+# The gates of `make test`, in order (a+b: a and b run at the same time; SERIAL=1 runs
+# them one after the other).
+TEST_GATES = setup ruff changelog ansible-lint docs-check galaxy sanity units pytest-unit integration \
+	matrix-$(MATRIX_OLDEST)+matrix-$(MATRIX_NEWEST)
 
 .PHONY: help
 help: ## this list
@@ -107,7 +108,7 @@ changelog: venv ## antsibull-changelog lint (fragments and changelog.yaml)
 
 .PHONY: changelog-release
 changelog-release: venv ## antsibull-changelog release (version from galaxy.yml) and CHANGELOG.rst
-	$(TOOLS)/bin/antsibull-changelog release
+	cd $(COLL) && $(WITH_TOOLS) antsibull-changelog release
 
 .PHONY: ansible-lint
 ansible-lint: prepare ## ansible-lint --profile production
@@ -150,7 +151,7 @@ matrix-%: venv-matrix-% prepare ## units + integration + emulator tests on one c
 
 .PHONY: test-matrix
 test-matrix: ## units + integration on every ansible-core series x (oldest, newest) Python
-	@tools/run-gates.sh setup-matrix $(addprefix matrix-,$(MATRIX_CELLS))
+	@tools/run-gates.sh setup-matrix $(shell tools/matrix.sh gates)
 
 .PHONY: setup-matrix
 setup-matrix:

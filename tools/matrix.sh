@@ -5,6 +5,7 @@
 #   tools/matrix.sh pin 2.16        -> 2.16.19
 #   tools/matrix.sh cells           -> 2.16-py3.10 2.16-py3.12 ... (oldest and newest Python
 #                                      of each series that this machine has)
+#   tools/matrix.sh gates           -> the cells as make targets, in pairs for run-gates.sh
 #   tools/matrix.sh oldest|newest   -> the cell of the oldest series on its oldest Python,
 #                                      or of the newest series on its newest Python
 set -euo pipefail
@@ -51,6 +52,10 @@ case "${1:-}" in
             [ "$oldest" = "$newest" ] || echo "$series-py$newest"
         done | xargs
         ;;
+    gates)
+        # the cells as run-gates.sh specs, two at a time: matrix-A+matrix-B matrix-C+matrix-D ...
+        "$0" cells | xargs -n 2 | sed 's/^/matrix-/; s/ /+matrix-/'
+        ;;
     oldest)
         available | head -n 1 | awk '{ print $1 "-py" $2 }'
         ;;
@@ -58,7 +63,7 @@ case "${1:-}" in
         available | tail -n 1 | awk '{ print $1 "-py" $3 }'
         ;;
     *)
-        echo "usage: matrix.sh pin SERIES | cells | oldest | newest" >&2
+        echo "usage: matrix.sh pin SERIES | cells | gates | oldest | newest" >&2
         exit 2
         ;;
 esac

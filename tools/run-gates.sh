@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Run make targets as gates: each one's output goes to the terminal and to
-# .tmp/logs/<gate>.log; every gate runs even when an earlier one failed; at the end one
-# line per gate with its result and wall time, and the exit status is non-zero when any
-# gate failed.
+# Run make targets as gates: each one's output goes to .tmp/logs/<gate>.log and to the
+# terminal; every gate runs even when an earlier one failed; at the end one line per gate
+# with its result and wall time, and the exit status is non-zero when any gate failed.
 #
-#   tools/run-gates.sh GATE...     (each GATE is a make target)
+#   tools/run-gates.sh GATE...
+#
+# GATE is a make target, or several joined with '+' (a+b): those run at the same time
+# (their logs are printed one after the other once all of them have finished). SERIAL=1
+# runs them one by one instead.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,27 +18,63 @@ make_cmd="${MAKE:-make}"
 results=()
 failed=0
 passed=0
-total_start=$(date +%s.%N)
 
-for gate in "$@"; do
-    log="$logs/$gate.log"
-    printf '\n===== gate %s =====\n' "$gate"
-    start=$(date +%s.%N)
-    "$make_cmd" --no-print-directory -C "$root" "$gate" 2>&1 | tee "$log"
-    status=${PIPESTATUS[0]}
-    elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-    if [ "$status" -eq 0 ]; then
-        results+=("gate $gate: ok ($elapsed s)")
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+record() { # gate status elapsed
+    if [ "$2" -eq 0 ]; then
+        results+=("gate $1: ok ($3 s)")
         passed=$((passed + 1))
     else
-        results+=("gate $gate: FAILED, exit $status ($elapsed s), log .tmp/logs/$gate.log")
+        results+=("gate $1: FAILED, exit $2 ($3 s), log .tmp/logs/$1.log")
         failed=$((failed + 1))
     fi
-    printf '===== gate %s: %s (%s s) =====\n' "$gate" "$([ "$status" -eq 0 ] && echo ok || echo FAILED)" "$elapsed"
+    printf '===== gate %s: %s (%s s) =====\n' "$1" "$([ "$2" -eq 0 ] && echo ok || echo FAILED)" "$3"
+}
+
+run_one() {
+    local gate="$1" start status
+    printf '\n===== gate %s =====\n' "$gate"
+    start=$(now)
+    "$make_cmd" --no-print-directory -C "$root" "$gate" 2>&1 | tee "$logs/$gate.log"
+    status=${PIPESTATUS[0]}
+    record "$gate" "$status" "$(since "$start")"
+}
+
+run_group() {
+    local gates=("$@") pids=() gate i
+    printf '\n===== gates %s (at the same time) =====\n' "${gates[*]}"
+    for gate in "${gates[@]}"; do
+        (
+            start=$(now)
+            "$make_cmd" --no-print-directory -C "$root" "$gate" >"$logs/$gate.log" 2>&1
+            status=$?
+            echo "$status $(since "$start")" >"$logs/$gate.status"
+        ) &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    for i in "${!gates[@]}"; do
+        gate="${gates[$i]}"
+        printf '\n===== gate %s (log) =====\n' "$gate"
+        cat "$logs/$gate.log"
+        read -r status elapsed <"$logs/$gate.status"
+        record "$gate" "$status" "$elapsed"
+    done
+}
+
+total_start=$(now)
+for spec in "$@"; do
+    IFS=+ read -r -a group <<<"$spec"
+    if [ "${#group[@]}" -gt 1 ] && [ "${SERIAL:-0}" != 1 ]; then
+        run_group "${group[@]}"
+    else
+        for gate in "${group[@]}"; do run_one "$gate"; done
+    fi
 done
 
-total=$(awk -v a="$total_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-printf '\n===== summary (%s s) =====\n' "$total"
+printf '\n===== summary (%s s) =====\n' "$(since "$total_start")"
 printf '%s\n' "${results[@]}" | tee "$logs/summary.txt"
 echo "gates: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
