@@ -18,7 +18,7 @@ description:
   - Calls are signed with ACS3-HMAC-SHA256 and transient failures (throttling, HTTP 5xx, connection
     errors, timeouts) are retried with jittered exponential backoff.
 author:
-  - alicloud.sae contributors
+  - alicloud.sae maintainers (@alicloud-sae)
 extends_documentation_fragment:
   - alicloud.sae.common
   - ansible.builtin.action_common_attributes
@@ -168,8 +168,8 @@ jobs:
     trigger_config:
       description:
         - The trigger configuration, parsed from the API's JSON string.
-        - A scheduled job has RV(jobs[].trigger_config.type=time) and a cron expression in C(config);
-          a one-time job has RV(jobs[].trigger_config.type=http).
+        - A scheduled job has C(type) V(time) and a cron expression in C(config);
+          a one-time job has C(type) V(http).
         - The raw string when it is not a JSON object.
       type: raw
       sample: {"type": "time", "config": "0 1 */1 * ?", "timezone": "GMT+8:00"}
