@@ -64,8 +64,16 @@ export ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tSAEEmulatorDemo
 export ALIBABA_CLOUD_ACCESS_KEY_SECRET=emulator-demo-secret-do-not-use-in-prod
 echo "demo: emulator (pid $emulator_pid) at $endpoint"
 
-if [ -f "$root/playbooks/demo.yml" ]; then
-    ansible-playbook "$root/playbooks/demo.yml" "$@"
-else
-    echo "demo: playbooks/demo.yml does not exist yet; nothing to run"
-fi
+export ANSIBLE_INVENTORY_UNPARSED_FAILED=true
+
+echo
+echo "== 1. alicloud.sae.sae_job_info: the job templates of each namespace"
+ansible-playbook -i localhost, -c local "$root/playbooks/demo.yml" "$@"
+
+echo
+echo "== 2. alicloud.sae.sae_job inventory: every job template a host, grouped by region, namespace and tag"
+ansible-inventory -i "$root/playbooks/demo.sae_job.yml" --graph
+
+echo
+echo "== 3. A playbook that targets one namespace group and one tag group"
+ansible-playbook -i "$root/playbooks/demo.sae_job.yml" "$root/playbooks/demo_inventory.yml" "$@"
