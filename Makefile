@@ -49,7 +49,7 @@ WITH_TOOLS := env PATH="$(TOOLS_PATH)"
 AT_COPY := $(TMP)/ansible-test/ansible_collections/alicloud/sae
 
 # Lint and format scope (the directories that exist).
-PY_DIRS = $(wildcard plugins tests emulator benchmarks tools docs/conf.py)
+PY_DIRS = $(wildcard plugins tests emulator benchmarks tools)
 
 MATRIX_CELLS = $(shell tools/matrix.sh cells)
 MATRIX_OLDEST = $(shell tools/matrix.sh oldest)
@@ -93,9 +93,11 @@ lock: ## re-resolve tests/requirements-tools.txt from tests/requirements-tools.i
 # --- gates -----------------------------------------------------------------------------
 
 .PHONY: ruff
-ruff: venv ## ruff check + ruff format --check
-	$(TOOLS)/bin/ruff check --no-cache $(PY_DIRS)
-	$(TOOLS)/bin/ruff format --no-cache --check --diff $(PY_DIRS)
+ruff: venv ## ruff check + ruff format --check (both run; either failing fails the gate)
+	@status=0; \
+	echo "ruff check $(PY_DIRS)"; $(TOOLS)/bin/ruff check --no-cache $(PY_DIRS) || status=1; \
+	echo "ruff format --check $(PY_DIRS)"; $(TOOLS)/bin/ruff format --no-cache --check --diff $(PY_DIRS) || status=1; \
+	exit $$status
 
 .PHONY: format
 format: venv ## ruff format + ruff check --fix (rewrites files)
@@ -120,14 +122,17 @@ ansible-test-copy: prepare
 
 .PHONY: sanity
 sanity: ansible-test-copy ## ansible-test sanity --venv --python 3.11 (+ compile/import of plugins/ on 3.9)
-	cd $(AT_COPY) && $(WITH_TOOLS) ansible-test sanity --venv --python $(TOOLS_PYTHON_VERSION) --color no
-	@if [ -x $(TMP)/pybin/python3.9 ]; then \
-		echo "module-side floor: ansible-test sanity --test compile --test import --python 3.9 plugins/"; \
-		cd $(AT_COPY) && $(WITH_TOOLS) ansible-test sanity --local --python 3.9 --color no \
-			--test compile --test import plugins/; \
+	@status=0; cd $(AT_COPY); \
+	echo "ansible-test sanity --venv --python $(TOOLS_PYTHON_VERSION)"; \
+	$(WITH_TOOLS) ansible-test sanity --venv --python $(TOOLS_PYTHON_VERSION) --color no || status=1; \
+	if [ -x $(TMP)/pybin/python3.9 ]; then \
+		echo "module-side floor: ansible-test sanity --local --python 3.9 --test compile --test import plugins/"; \
+		$(WITH_TOOLS) ansible-test sanity --local --python 3.9 --color no --test compile --test import plugins/ \
+			|| status=1; \
 	else \
 		echo "NOTE: no Python 3.9 on this machine: the module-side 3.9 compile/import check did not run"; \
-	fi
+	fi; \
+	exit $$status
 
 .PHONY: units
 units: ansible-test-copy ## ansible-test units --venv --python 3.11 (installs tests/unit/requirements.txt)
