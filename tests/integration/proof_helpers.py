@@ -34,12 +34,22 @@ def plain(value: Any) -> Any:
     return value
 
 
+def flat(text: str) -> str:
+    """``text`` without any whitespace: how to compare output that ansible-core may have wrapped."""
+    return "".join(text.split())
+
+
 @dataclass
 class InventoryRun:
     returncode: int
     output: str  # stdout and stderr together (warnings, -v messages)
     inventory: dict | None  # the --list JSON, unsafe markers removed; None when nothing was written
     seconds: float
+
+    def says(self, text: str, ignore_case: bool = False) -> bool:
+        """Whether the output holds ``text``, however ansible-core wrapped it (2.16-2.18 wrap warnings)."""
+        haystack, needle = flat(self.output), flat(text)
+        return needle.lower() in haystack.lower() if ignore_case else needle in haystack
 
     @property
     def hostvars(self) -> dict:

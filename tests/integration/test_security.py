@@ -23,6 +23,7 @@ from proof_helpers import (
     assume_role,
     emulator_jobs,
     emulator_stats,
+    flat,
     inventory_config,
     run_inventory,
     run_playbook,
@@ -49,7 +50,8 @@ def sts(emulator) -> dict:
 
 
 def _leaks(text: str, *secrets: str) -> list:
-    return [secret for secret in secrets if secret and secret in text]
+    # flat(): ansible-core 2.16-2.18 wrap warnings at 79 columns, which could split a secret over two lines
+    return [secret for secret in secrets if secret and (secret in text or secret in flat(text))]
 
 
 def _module_task(name: str, args: dict, result_file: Path, **extra) -> list:
@@ -148,12 +150,12 @@ def test_inventory_never_shows_the_secret_or_the_token(tmp_path, safe_env, emula
     skipping = dict(config, regions=[REGION, FAILING_REGION], skip_failed_regions=True, cache=False)
     warned = run_inventory(tmp_path, env, [write_config(tmp_path, skipping, "skipping")], verbosity=4)
     assert warned.returncode == 0, warned.output
-    assert "skipping region %s" % FAILING_REGION in warned.output
+    assert warned.says("skipping region %s" % FAILING_REGION)
     # ... and a failure that names the credential source
     bad_token = dict(env, ALIBABA_CLOUD_SECURITY_TOKEN=sts["SecurityToken"] + "-not-issued")
     failed = run_inventory(tmp_path, bad_token, [write_config(tmp_path, dict(config, cache=False), "bad")], 4)
     assert failed.returncode != 0
-    assert "InvalidSecurityToken" in failed.output and "credentials tried" in failed.output
+    assert failed.says("InvalidSecurityToken") and failed.says("credentials tried")
     secrets = (sts["AccessKeySecret"], sts["SecurityToken"])
     for run in (listed, warned, failed):
         assert _leaks(run.output, *secrets) == []
@@ -262,7 +264,7 @@ def test_inventory_tls_refuses_a_self_signed_certificate_unless_told_otherwise(t
     relaxed = write_config(tmp_path, relaxed_config, "relaxed")
     run = run_inventory(tmp_path, safe_env, [strict, relaxed], fail_on_unparsed=False)
     assert run.returncode == 0, run.output
-    assert "SSLError" in run.output and "certificate verify failed" in run.output.lower()
+    assert run.says("SSLError") and run.says("certificate verify failed", ignore_case=True)
     assert sorted(v["sae_app_id"] for v in run.hostvars.values()) == sorted(
         job["AppId"] for job in emulator_jobs(emulator, "cn-hangzhou")
     )
@@ -312,7 +314,7 @@ def test_inventory_endpoint_and_region_checks_fail_before_any_request(tmp_path, 
     for source, needle in ((smuggling, "user information"), (bad_region, "not a region id")):
         run = run_inventory(tmp_path, safe_env, [source])
         assert run.returncode != 0
-        assert needle in run.output, run.output[-3000:]
+        assert run.says(needle), run.output[-3000:]
     assert emulator_stats(emulator)["requests"] == before
 
 
