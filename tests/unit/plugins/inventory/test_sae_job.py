@@ -661,3 +661,28 @@ def test_unusable_cache_entry_is_ignored(run, fake, tmp_path):
 def test_queries_helper_is_pure():
     plugin = inventory_loader.get("alicloud.sae.sae_job")
     assert plugin._queries(["cn-beijing"], [], {}) == [JobQuery("cn-beijing", {})]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"format": 2, "listings": '[{"region": "cn-hangzhou", "jobs": [tru'},  # cut-off JSON
+        {"format": 2, "listings": '{"region": "cn-hangzhou"}'},  # not a list of listings
+        {"format": 2, "listings": None},
+    ],
+)
+def test_damaged_cache_entry_is_ignored(run, fake, tmp_path, entry):
+    first = run(cache_config(tmp_path))
+    for path in (tmp_path / "cache").iterdir():
+        path.write_text(json.dumps(entry))
+    second = run(cache_config(tmp_path))
+    assert len(fake.instances) == 2 and sorted(second.hosts) == sorted(first.hosts)
+
+
+def test_cache_holds_the_listings_as_one_compact_string():
+    # Cache plugins encode values indented and key-sorted (over a second for 5000 jobs); one string is cheap.
+    plugin = inventory_loader.get("alicloud.sae.sae_job")
+    data = {"format": 2, "listings": [{"region": "cn-hangzhou", "jobs": [{"app_id": "a", "tags": {"k": "{{ x }}"}}]}]}
+    entry = plugin._to_cache(data)
+    assert isinstance(entry["listings"], str) and "\n" not in entry["listings"]
+    assert plugin._from_cache(json.loads(json.dumps(entry))) == data
