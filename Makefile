@@ -183,7 +183,7 @@ BUILD_DIR := $(TMP)/build
 .PHONY: build
 build: prepare ## ansible-galaxy collection build into .tmp/build/
 	rm -rf $(BUILD_DIR) && mkdir -p $(BUILD_DIR)
-	$(WITH_TOOLS) ansible-galaxy collection build --force --output-path $(BUILD_DIR) .
+	$(WITH_TOOLS) ansible-galaxy collection build --force --output-path $(BUILD_DIR) . 2>&1 | tee $(BUILD_DIR)/build.log
 
 .PHONY: galaxy
 galaxy: build ## build, check the tarball's file list, galaxy-importer (no errors, no warnings)
@@ -191,8 +191,8 @@ galaxy: build ## build, check the tarball's file list, galaxy-importer (no error
 	cd $(BUILD_DIR) && GALAXY_IMPORTER_CONFIG=$(ROOT)/tools/galaxy-importer.cfg \
 		$(WITH_TOOLS) python -m galaxy_importer.main $(BUILD_DIR)/alicloud-sae-*.tar.gz \
 		2>&1 | tee $(BUILD_DIR)/importer.log
-	@if grep -E '(WARNING|ERROR|CRITICAL)' $(BUILD_DIR)/importer.log; then \
-		echo "galaxy-importer reported the lines above" >&2; exit 1; fi
+	@if grep -E '(WARNING|ERROR|CRITICAL)' $(BUILD_DIR)/build.log $(BUILD_DIR)/importer.log; then \
+		echo "ansible-galaxy collection build / galaxy-importer reported the lines above" >&2; exit 1; fi
 
 .PHONY: test
 test: ## every gate; one summary line per gate; non-zero exit when any gate failed
@@ -206,10 +206,12 @@ demo: venv ## start the emulator with the demo data set and run playbooks/demo.y
 	$(WITH_TOOLS) tools/demo.sh
 
 .PHONY: bench
-bench: venv ## benchmarks/run.py (when present)
+BENCH_ARGS ?=
+bench: venv ## benchmarks/run.py (when present); e.g. make bench BENCH_ARGS=--quick
 	@tools/prepare.sh
 	@if [ -f benchmarks/run.py ]; then \
-		$(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) python benchmarks/run.py; \
+		$(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) ANSIBLE_PYTHON_INTERPRETER=$(TOOLS)/bin/python \
+			python benchmarks/run.py $(BENCH_ARGS); \
 	else echo "bench: benchmarks/run.py does not exist yet"; fi
 
 .PHONY: clean
