@@ -173,11 +173,16 @@ docs: prepare ## render the plugin reference (Markdown) into docs/reference/; co
 	cd $(COLL) && $(WITH_TOOLS) python tools/render_docs.py $(ROOT)/$(DOCS_DEST)
 
 .PHONY: docs-check
-docs-check: docs-lint ## docs lint, and docs/reference/ is what `make docs` renders now
-	rm -rf $(TMP)/docs-check
-	cd $(COLL) && $(WITH_TOOLS) python tools/render_docs.py $(TMP)/docs-check
-	@if ! diff -ru $(DOCS_DEST) $(TMP)/docs-check; then \
-		echo "docs/reference/ is out of date: run 'make docs' and commit the result" >&2; exit 1; fi
+docs-check: prepare ## docs lint, and docs/reference/ is what `make docs` renders now (both run)
+	@status=0; \
+	echo "antsibull-docs lint-collection-docs --plugin-docs ."; \
+	(cd $(COLL) && $(WITH_TOOLS) antsibull-docs lint-collection-docs --plugin-docs .) || status=1; \
+	rm -rf $(TMP)/docs-check; \
+	echo "tools/render_docs.py: compare with $(DOCS_DEST)"; \
+	(cd $(COLL) && $(WITH_TOOLS) python tools/render_docs.py $(TMP)/docs-check) || status=1; \
+	if ! diff -ru $(DOCS_DEST) $(TMP)/docs-check; then \
+		echo "docs/reference/ is out of date: run 'make docs' and commit the result" >&2; status=1; fi; \
+	exit $$status
 
 BUILD_DIR := $(TMP)/build
 .PHONY: build
