@@ -59,7 +59,8 @@ options:
     type: str
   sts_endpoint:
     description:
-      - STS endpoint (host, optionally with a port) used to assume O(role_arn), for example V(sts.cn-hangzhou.aliyuncs.com).
+      - STS endpoint (host, optionally with a port) used to assume O(role_arn),
+        for example V(sts.cn-hangzhou.aliyuncs.com).
       - Defaults to V(sts.aliyuncs.com). STS is always called over HTTPS.
     type: str
   endpoint:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Optional
 
 from ansible.module_utils.basic import env_fallback
 
@@ -83,11 +82,9 @@ LIST_FILTER_ARGUMENT_SPEC = {
 }
 
 
-def validate_region(region: Optional[str], option: str = "region") -> str:
+def validate_region(region: str | None, option: str = "region") -> str:
     if not region:
-        raise SaeParameterError(
-            "%s is required (or set ALIBABA_CLOUD_REGION_ID), for example cn-hangzhou." % option
-        )
+        raise SaeParameterError("%s is required (or set ALIBABA_CLOUD_REGION_ID), for example cn-hangzhou." % option)
     if not isinstance(region, str) or not _REGION_PATTERN.match(region):
         raise SaeParameterError("%s %r is not a region id such as cn-hangzhou." % (option, region))
     return region
@@ -112,7 +109,7 @@ def validate_page_size(page_size: object) -> int:
     return page_size
 
 
-def validate_current_page(current_page: object) -> Optional[int]:
+def validate_current_page(current_page: object) -> int | None:
     if current_page is None:
         return None
     if isinstance(current_page, bool) or not isinstance(current_page, int) or current_page < 1:
@@ -122,11 +119,13 @@ def validate_current_page(current_page: object) -> Optional[int]:
 
 def validate_max_concurrency(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CONCURRENCY:
-        raise SaeParameterError("max_concurrency must be a whole number from 1 to %d, got %r." % (MAX_CONCURRENCY, value))
+        raise SaeParameterError(
+            "max_concurrency must be a whole number from 1 to %d, got %r." % (MAX_CONCURRENCY, value)
+        )
     return value
 
 
-def tags_parameter(tags: object) -> Optional[str]:
+def tags_parameter(tags: object) -> str | None:
     """The ``Tags`` query value: the API's JSON list of ``{"key", "value"}`` objects."""
     if tags is None or tags == {}:
         return None

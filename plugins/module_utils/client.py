@@ -10,7 +10,6 @@ from __future__ import annotations
 import platform
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import List, Optional, Union
 
 from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     DEFAULT_MAX_CONCURRENCY,
@@ -75,9 +74,9 @@ class SaeClient:
     def __init__(
         self,
         params: dict,
-        regions: List[str],
+        regions: list[str],
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-        transport: Optional[Transport] = None,
+        transport: Transport | None = None,
     ) -> None:
         validate_client_params(params, regions)
         self._max_concurrency = validate_max_concurrency(max_concurrency)
@@ -113,17 +112,13 @@ class SaeClient:
         return self.transport.stats.as_dict()
 
     def _fetch_page(self, region: str, parameters: dict, page_size: int, number: int) -> Page:
-        answer = self.transport.call(
-            region, dict(parameters, PageSize=str(page_size), CurrentPage=str(number))
-        )
+        answer = self.transport.call(region, dict(parameters, PageSize=str(page_size), CurrentPage=str(number)))
         try:
             return _page_from_answer(answer)
         except SaeApiError as error:
             raise error.in_region(region) from None
 
-    def list_jobs(
-        self, query: JobQuery, page_size: int = 200, current_page: Optional[int] = None
-    ) -> JobListing:
+    def list_jobs(self, query: JobQuery, page_size: int = 200, current_page: int | None = None) -> JobListing:
         """Every job template of ``query`` (or only page ``current_page``), each exactly once."""
         # The region goes into the endpoint's host name: check it even if it was not given to __init__.
         validate_region(query.region)
@@ -141,7 +136,7 @@ class SaeClient:
         )
         return JobListing(query, listing.items, listing.total)
 
-    def list_jobs_many(self, queries: List[JobQuery], page_size: int = 200) -> List[Union[JobListing, SaeError]]:
+    def list_jobs_many(self, queries: list[JobQuery], page_size: int = 200) -> list[JobListing | SaeError]:
         """Run several listings at once; each result is a listing or the error that ended it.
 
         Listings wait on their pages in their own threads; every HTTP request runs in the
@@ -152,7 +147,7 @@ class SaeClient:
             list_jobs_parameters(query.filters)
         page_size = validate_page_size(page_size)
 
-        def run(query: JobQuery) -> Union[JobListing, SaeError]:
+        def run(query: JobQuery) -> JobListing | SaeError:
             try:
                 return self.list_jobs(query, page_size)
             except SaeError as error:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeCredentialError
 
@@ -34,7 +34,7 @@ DEFAULT_CHAIN_DESCRIPTION = (
 class Credentials:
     access_key_id: str
     access_key_secret: str = field(repr=False)
-    security_token: Optional[str] = field(default=None, repr=False)
+    security_token: str | None = field(default=None, repr=False)
 
 
 class CredentialSource:
@@ -69,7 +69,9 @@ def redact(text: str, secrets: tuple) -> str:
 
 
 def _static_source(params: dict) -> CredentialSource:
-    credentials = Credentials(params["access_key_id"], params["access_key_secret"], params.get("security_token") or None)
+    credentials = Credentials(
+        params["access_key_id"], params["access_key_secret"], params.get("security_token") or None
+    )
     return CredentialSource("explicit access_key_id/access_key_secret", lambda: credentials)
 
 
@@ -153,7 +155,9 @@ def resolve_credential_source(params: dict) -> CredentialSource:
     key_id, secret = params.get("access_key_id"), params.get("access_key_secret")
     if bool(key_id) != bool(secret):
         missing = "access_key_secret" if key_id else "access_key_id"
-        raise SaeCredentialError("%s is required when %s is set." % (missing, "access_key_id" if key_id else "access_key_secret"))
+        raise SaeCredentialError(
+            "%s is required when %s is set." % (missing, "access_key_id" if key_id else "access_key_secret")
+        )
     if params.get("security_token") and not key_id:
         raise SaeCredentialError("security_token needs access_key_id and access_key_secret.")
 

@@ -12,8 +12,6 @@ secret (messages are built only from values that are not credentials).
 
 from __future__ import annotations
 
-from typing import Optional
-
 
 class SaeError(Exception):
     """Base of every error the client raises."""
@@ -39,10 +37,10 @@ class SaeApiError(SaeError):
         self,
         code: str,
         message: str,
-        request_id: Optional[str] = None,
-        status: Optional[int] = None,
-        region: Optional[str] = None,
-        retry_after: Optional[float] = None,
+        request_id: str | None = None,
+        status: int | None = None,
+        region: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.code = code
         self.message = message

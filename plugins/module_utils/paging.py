@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Callable, List
+from typing import Callable
 
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError
 
@@ -45,7 +45,7 @@ def page_count(total: int, page_size: int) -> int:
     return max(1, math.ceil(total / page_size))
 
 
-def _dedupe(pages: List[Page], key: Callable[[dict], str]) -> list:
+def _dedupe(pages: list[Page], key: Callable[[dict], str]) -> list:
     seen = set()
     items = []
     for page in pages:

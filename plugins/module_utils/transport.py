@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable
 from urllib.parse import urlsplit
 
 from ansible_collections.alicloud.sae.plugins.module_utils import signing
@@ -52,7 +52,7 @@ class RetryPolicy:
     max_delay: float = 20.0
     rng: Callable[[], float] = field(default=random.random, repr=False)
 
-    def delay(self, attempt: int, retry_after: Optional[float] = None) -> float:
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Full jitter: uniform in [0, min(max_delay, base * 2**attempt)], never below a Retry-After hint."""
         delay = self.rng() * min(self.max_delay, self.base_delay * (2**attempt))
         if retry_after is not None:
@@ -95,7 +95,7 @@ class Endpoint:
     host: str  # the netloc the connection goes to: signed as the ``host`` header
 
 
-def resolve_endpoint(template: Optional[str], region: str) -> Endpoint:
+def resolve_endpoint(template: str | None, region: str) -> Endpoint:
     """Expand ``{region}`` in the endpoint template and check the result is a plain http(s) URL."""
     if template is not None and not isinstance(template, str):
         raise SaeParameterError("endpoint must be a URL template (text), got %s." % type(template).__name__)
@@ -114,13 +114,13 @@ def resolve_endpoint(template: Optional[str], region: str) -> Endpoint:
     if parts.query or parts.fragment:
         raise SaeParameterError("endpoint must not contain a query string or fragment.")
     try:
-        parts.port
+        parts.port  # noqa: B018 - reading it is the check: urllib raises ValueError for a bad port
     except ValueError:
         raise SaeParameterError("endpoint has an invalid port: %r." % url) from None
     return Endpoint("%s://%s%s" % (parts.scheme, parts.netloc, parts.path.rstrip("/")), parts.netloc)
 
 
-def _retry_after_seconds(value: Optional[str]) -> Optional[float]:
+def _retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     try:
@@ -139,8 +139,13 @@ def _snippet(text: str) -> str:
     return text[:_ERROR_SNIPPET] + ("..." if len(text) > _ERROR_SNIPPET else "")
 
 
-def decode_answer(status: int, body: bytes, content_type: str, retry_after: Optional[str]) -> dict:
-    """The JSON object of a successful answer, or the ``SaeApiError`` it stands for."""
+def decode_answer(
+    status: int, body: bytes, content_type: str, retry_after: str | None, request_id: str | None = None
+) -> dict:
+    """The JSON object of a successful answer, or the ``SaeApiError`` it stands for.
+
+    ``request_id`` is the gateway's ``x-acs-request-id`` header: the only id an answer that is not JSON has.
+    """
     text = body.decode("utf-8", errors="replace")
     try:
         document = json.loads(text)
@@ -152,10 +157,11 @@ def decode_answer(status: int, body: bytes, content_type: str, retry_after: Opti
         raise SaeApiError(
             code,
             "the answer (%s) is %s: %s" % (content_type or "no content type", what, _snippet(text) or "empty body"),
+            request_id=request_id,
             status=status,
             retry_after=_retry_after_seconds(retry_after),
         )
-    request_id = document.get("RequestId")
+    request_id = document.get("RequestId") or request_id
     if status >= 400 or document.get("Success") is False:
         raise SaeApiError(
             "%s" % (document.get("Code") or document.get("ErrorCode") or "HTTP%d" % status),
@@ -177,17 +183,17 @@ class Transport:
     def __init__(
         self,
         credential_source: CredentialSource,
-        endpoint_template: Optional[str],
+        endpoint_template: str | None,
         action: str,
         version: str,
         path: str,
         user_agent: str,
         timeout: float = 30.0,
         validate_certs: bool = True,
-        retry_policy: Optional[RetryPolicy] = None,
+        retry_policy: RetryPolicy | None = None,
         pool_size: int = 10,
         sleep: Callable[[float], None] = time.sleep,
-        session: Optional[object] = None,
+        session: object | None = None,
     ) -> None:
         if requests is None:
             raise REQUESTS_IMPORT_ERROR  # the caller reports it as a missing requirement
@@ -248,7 +254,9 @@ class Transport:
             )
             body = response.content
         except requests.exceptions.SSLError as exc:
-            raise SaeApiError("SSLError", "TLS failure talking to %s: %s" % (endpoint.host, _reason(exc, secrets))) from None
+            raise SaeApiError(
+                "SSLError", "TLS failure talking to %s: %s" % (endpoint.host, _reason(exc, secrets))
+            ) from None
         except requests.exceptions.ConnectTimeout:
             raise SaeApiError(
                 "ConnectTimeout", "no connection to %s within %s s" % (endpoint.host, self._timeout)
@@ -259,10 +267,21 @@ class Transport:
             raise SaeApiError(
                 "ConnectionError", "could not talk to %s: %s" % (endpoint.host, _reason(exc, secrets))
             ) from None
+        except requests.exceptions.ChunkedEncodingError as exc:
+            # The connection dropped mid-answer: as transient as any other broken connection.
+            raise SaeApiError(
+                "ConnectionError", "the answer from %s was cut short: %s" % (endpoint.host, _reason(exc, secrets))
+            ) from None
         except requests.exceptions.RequestException as exc:
-            raise SaeApiError("RequestError", "request to %s failed: %s" % (endpoint.host, _reason(exc, secrets))) from None
+            raise SaeApiError(
+                "RequestError", "request to %s failed: %s" % (endpoint.host, _reason(exc, secrets))
+            ) from None
         return decode_answer(
-            response.status_code, body, response.headers.get("Content-Type", ""), response.headers.get("Retry-After")
+            response.status_code,
+            body,
+            response.headers.get("Content-Type", ""),
+            response.headers.get("Retry-After"),
+            response.headers.get("x-acs-request-id"),
         )
 
     def _verify(self) -> object:

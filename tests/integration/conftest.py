@@ -51,7 +51,9 @@ class Emulator:
         self.info = json.loads(line)
         self.port = self.info["port"]
         self.endpoint = self.info["endpoint"]
-        self.base_url = "http://127.0.0.1:%d" % self.port if not self.info.get("ca_file") else "https://127.0.0.1:%d" % self.port
+        self.base_url = (
+            "http://127.0.0.1:%d" % self.port if not self.info.get("ca_file") else "https://127.0.0.1:%d" % self.port
+        )
 
     def control(self, path: str, payload: object = None) -> object:
         """GET (or POST ``payload`` as JSON to) a path of the emulator's control interface."""
@@ -63,7 +65,7 @@ class Emulator:
             import ssl
 
             context = ssl.create_default_context(cafile=self.info["ca_file"])
-        with urllib.request.urlopen(request, timeout=10, context=context) as answer:  # noqa: S310 - 127.0.0.1 only
+        with urllib.request.urlopen(request, timeout=10, context=context) as answer:
             return json.loads(answer.read() or b"null")
 
     def stop(self) -> None:

@@ -11,7 +11,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
 
@@ -20,7 +19,7 @@ ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
 class PlaybookRun:
     returncode: int
     output: str  # stdout and stderr together
-    result: Optional[dict]  # the registered task result
+    result: dict | None  # the registered task result
     seconds: float
 
 
@@ -31,13 +30,18 @@ def run_module(
     verbosity: int = 0,
     check_mode: bool = False,
     timeout: int = 300,
-    loop: Optional[list] = None,
+    loop: list | None = None,
 ) -> PlaybookRun:
     """One task with ``module_args`` on localhost; its registered result is written to a file and returned.
 
     With ``loop``, the task runs once per item (``{{ item }}`` in ``module_args``) and the result has ``results``.
     """
-    task = {"name": "Call the module", "alicloud.sae.sae_job_info": module_args, "register": "sae_result", "ignore_errors": True}
+    task = {
+        "name": "Call the module",
+        "alicloud.sae.sae_job_info": module_args,
+        "register": "sae_result",
+        "ignore_errors": True,
+    }
     if loop is not None:
         task["loop"] = loop
     result_file = tmp_path / "result.json"

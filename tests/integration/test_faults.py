@@ -37,7 +37,7 @@ MALFORMED = {
     # kind: what the error must say (all of it), and its code
     "html": (["HTTP502", "text/html", "not JSON", "502 Bad Gateway"], "HTTP502"),
     "truncated": (["InvalidResponse", "not JSON"], "InvalidResponse"),
-    "short_read": (["IncompleteRead"], "RequestError"),
+    "short_read": (["IncompleteRead", "cut short"], "ConnectionError"),
     "text": (["InvalidResponse", "text/plain", "not JSON", "upstream connect error"], "InvalidResponse"),
     "no_data": (["InvalidResponse", "no Data.Applications"], "InvalidResponse"),
     "success_false": (["InternalError", "The request processing has failed"], "InternalError"),
@@ -236,6 +236,9 @@ def test_module_malformed_answers_fail_with_a_clear_error(tmp_path, safe_env, ma
         assert result["failed"] is True, (kind, result)
         assert result["error"]["code"] == code, (kind, result)
         assert result["error"]["region"] == REGION
+        if kind != "short_read":  # an answer that was read names its request id, JSON or not
+            assert result["error"]["request_id"], (kind, result)
+            assert result["error"]["request_id"] in result["msg"], (kind, result)
         for needle in needles:
             assert needle in result["msg"], (kind, needle, result["msg"])
         # ansible-core >= 2.19 adds "exception": "(traceback unavailable)" to every fail_json

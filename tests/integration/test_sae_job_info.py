@@ -101,14 +101,16 @@ def test_tag_filters_with_awkward_characters_return_exactly_the_matching_jobs(tm
     )
     assert run.returncode == 0, run.output
     assert len(run.result["results"]) == len(tags)
-    for (key, value), result in zip(tags, run.result["results"]):
+    for (key, value), result in zip(tags, run.result["results"], strict=True):
         expected = [raw["AppId"] for raw in raw_jobs if {"Key": key, "Value": value} in raw["Tags"]]
         assert expected, (key, value)
         assert [job["app_id"] for job in result["jobs"]] == expected, (key, value)
 
 
 def test_one_page_only_with_current_page(tmp_path, safe_env, large, raw_jobs):
-    run = run_module(tmp_path, credential_env(safe_env, large, REGION), {"region": REGION, "page_size": 50, "current_page": 3})
+    run = run_module(
+        tmp_path, credential_env(safe_env, large, REGION), {"region": REGION, "page_size": 50, "current_page": 3}
+    )
     assert run.returncode == 0, run.output
     assert [job["app_id"] for job in run.result["jobs"]] == [raw["AppId"] for raw in raw_jobs[100:150]]
     assert run.result["total_size"] == JOB_COUNT
@@ -156,7 +158,9 @@ def test_wrong_secret_names_the_error_code_and_never_shows_the_secret(tmp_path, 
 
 
 def test_secret_from_the_environment_never_shows_at_vvvv(tmp_path, safe_env, large):
-    run = run_module(tmp_path, credential_env(safe_env, large, REGION), {"region": REGION, "page_size": 200}, verbosity=4)
+    run = run_module(
+        tmp_path, credential_env(safe_env, large, REGION), {"region": REGION, "page_size": 200}, verbosity=4
+    )
     assert run.returncode == 0, run.output
     assert DEMO_ACCESS_KEY_SECRET not in run.output
 
@@ -168,7 +172,9 @@ def _closed_port() -> int:
 
 
 def test_unreachable_endpoint_fails_cleanly_within_the_timeout(tmp_path, safe_env, large):
-    env = credential_env(safe_env, large, REGION, ALIBABA_CLOUD_SAE_ENDPOINT="http://127.0.0.1:%d/{region}" % _closed_port())
+    env = credential_env(
+        safe_env, large, REGION, ALIBABA_CLOUD_SAE_ENDPOINT="http://127.0.0.1:%d/{region}" % _closed_port()
+    )
     run = run_module(tmp_path, env, {"region": REGION, "timeout": 2, "max_retries": 1})
     assert run.result["failed"] is True
     assert run.result["error"]["code"] == "ConnectionError"

@@ -203,6 +203,15 @@ def test_decode_snippet_is_short_and_on_one_line():
     assert len(error.message) < 300
 
 
+def test_decode_names_the_gateway_request_id_of_an_answer_that_is_not_json():
+    with pytest.raises(SaeApiError) as caught:
+        transport.decode_answer(502, b"<html>Bad Gateway</html>", "text/html", None, "GW-REQ-1")
+    assert caught.value.request_id == "GW-REQ-1" and "GW-REQ-1" in str(caught.value)
+    with pytest.raises(SaeApiError) as caught:  # the body's own RequestId wins
+        transport.decode_answer(400, b'{"Code": "X", "RequestId": "BODY-REQ"}', "application/json", None, "GW-REQ-2")
+    assert caught.value.request_id == "BODY-REQ"
+
+
 def test_decode_success_false_with_200():
     body = json.dumps({"Success": False, "Code": "InvalidParameter", "Message": "bad", "RequestId": "r-2"})
     error = decode_error(200, body.encode())
@@ -433,6 +442,7 @@ def test_retry_after_http_date_is_slept():
         (requests.exceptions.ConnectTimeout("slow connect"), "ConnectTimeout", True),
         (requests.exceptions.ReadTimeout("slow answer"), "ReadTimeout", True),
         (requests.exceptions.SSLError("bad certificate"), "SSLError", False),
+        (requests.exceptions.ChunkedEncodingError("IncompleteRead(12 bytes read)"), "ConnectionError", True),
         (requests.exceptions.TooManyRedirects("loop"), "RequestError", False),
     ],
 )
