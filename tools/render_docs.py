@@ -42,7 +42,7 @@ def page_name(name: str, kind: str) -> str:
     return f"{name}_{PLUGIN_TYPES_BY_KIND[kind]}.md"
 
 
-PLUGIN_TYPES_BY_KIND = {kind: suffix for kind, suffix, _ in PLUGIN_TYPES.values()}
+PLUGIN_TYPES_BY_KIND = {entry[0]: entry[1] for entry in PLUGIN_TYPES.values()}
 
 
 def anchor(what: str, path: list[str]) -> str:
@@ -227,7 +227,8 @@ def collection_version() -> str:
 
 def discover() -> list[tuple[str, str]]:
     plugins = []
-    for directory, (kind, _, _) in PLUGIN_TYPES.items():
+    for directory, entry in PLUGIN_TYPES.items():
+        kind = entry[0]
         for path in sorted((ROOT / "plugins" / directory).glob("*.py")):
             if path.name != "__init__.py" and not path.name.startswith("_"):
                 plugins.append((path.stem, kind))
@@ -247,7 +248,7 @@ def main(dest: Path) -> None:
         "`make test` checks that they are current.",
         "",
     ]
-    for kind, _, title in PLUGIN_TYPES.values():
+    for kind, _suffix, title in PLUGIN_TYPES.values():
         names = [name for name, k in plugins if k == kind]
         if not names:
             continue
