@@ -232,6 +232,7 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.vars import combine_vars
 
+from ansible_collections.alicloud.sae.plugins.module_utils.arguments import COMMON_ARGUMENT_SPEC
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
@@ -243,32 +244,11 @@ try:  # ansible-core >= 2.19 marks inventory data untrusted by itself (data tagg
 except ImportError:  # ansible-core 2.16-2.18: API data must be marked unsafe here.
     from ansible.utils.unsafe_proxy import wrap_var
 
-# The shared options, passed to SaeClient under the same names.
-CLIENT_OPTIONS = (
-    "access_key_id",
-    "access_key_secret",
-    "security_token",
-    "region",
-    "profile",
-    "role_arn",
-    "role_session_name",
-    "sts_endpoint",
-    "endpoint",
-    "validate_certs",
-    "timeout",
-    "max_retries",
-)
-# Options whose values may be Jinja2 templates (for example a lookup) in the configuration file.
-TEMPLATED_OPTIONS = (
-    "access_key_id",
-    "access_key_secret",
-    "security_token",
-    "region",
-    "profile",
-    "role_arn",
-    "role_session_name",
-    "sts_endpoint",
-    "endpoint",
+# The shared options (the alicloud.sae.common fragment), passed to SaeClient under the same names.
+CLIENT_OPTIONS = tuple(name for name in COMMON_ARGUMENT_SPEC if name != "max_concurrency")
+# Options whose values may be Jinja2 templates (for example a lookup) in the configuration file:
+# every text option, and the listing's scope.
+TEMPLATED_OPTIONS = tuple(name for name in CLIENT_OPTIONS if COMMON_ARGUMENT_SPEC[name]["type"] == "str") + (
     "regions",
     "namespaces",
     "tags",
