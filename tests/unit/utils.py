@@ -154,29 +154,46 @@ def error_answer(code: str, message: str, request_id: str) -> dict:
     return {"RequestId": request_id, "Code": code, "Message": message, "Success": False}
 
 
+# The application of the vendor's "Success response" example, verbatim.
+VENDOR_EXAMPLE = json.loads(
+    r"""
+{
+  "AppName": "demo-app",
+  "NamespaceId": "cn-beijing:demo",
+  "AppId": "f7730764-d88f-4b9a-8d8e-cd8efbfe****",
+  "Tags": [{"Key": "key", "Value": "value"}],
+  "RegionId": "cn-beijing",
+  "AppDescription": "description",
+  "TriggerConfig": "{\"type\":\"time\",\"config\":\"0 1 */1 * ?\",\"timezone\":\"GMT+8:00\"}",
+  "Suspend": false,
+  "Active": 0,
+  "Succeeded": 3,
+  "Failed": 0,
+  "LastStartTime": 1657522800,
+  "CompletionTime": 1657522839,
+  "LastChangeorderState": "1",
+  "LastJobState": "0",
+  "Cpu": 500,
+  "Mem": 1024,
+  "Message": "success",
+  "ImageUrl": ""
+}
+"""
+)
+
+
 def raw_job(number: int, region: str = "cn-beijing", **overrides: Any) -> dict:
-    """One ListJobs application, shaped as in the vendor's documentation."""
-    job = {
-        "AppName": "job-%03d" % number,
-        "NamespaceId": "%s:demo" % region,
-        "AppId": "%s-app-%04d" % (region, number),
-        "Tags": [{"Key": "team", "Value": "t%d" % (number % 3)}],
-        "RegionId": region,
-        "AppDescription": "job number %d" % number,
-        "TriggerConfig": '{"type":"time","config":"0 1 */1 * ?","timezone":"GMT+8:00"}',
-        "Suspend": False,
-        "Active": 0,
-        "Succeeded": number,
-        "Failed": 0,
-        "LastStartTime": 1657522800,
-        "CompletionTime": 1657522839,
-        "LastChangeorderState": "1",
-        "LastJobState": "0",
-        "Cpu": 500,
-        "Mem": 1024,
-        "Message": "success",
-        "ImageUrl": "",
-    }
+    """One ListJobs application, shaped as in the vendor's documentation (its example, numbered)."""
+    job = dict(
+        VENDOR_EXAMPLE,
+        AppName="job-%03d" % number,
+        NamespaceId="%s:demo" % region,
+        AppId="%s-app-%04d" % (region, number),
+        Tags=[{"Key": "team", "Value": "t%d" % (number % 3)}],
+        RegionId=region,
+        AppDescription="job number %d" % number,
+        Succeeded=number,
+    )
     job.update(overrides)
     return job
 

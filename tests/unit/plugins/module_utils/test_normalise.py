@@ -19,33 +19,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.normalise import (
     normalise_job,
     parse_trigger_config,
 )
-
-# The application of the vendor's "Success response" example, verbatim.
-VENDOR_EXAMPLE = json.loads(
-    r"""
-{
-  "AppName": "demo-app",
-  "NamespaceId": "cn-beijing:demo",
-  "AppId": "f7730764-d88f-4b9a-8d8e-cd8efbfe****",
-  "Tags": [{"Key": "key", "Value": "value"}],
-  "RegionId": "cn-beijing",
-  "AppDescription": "description",
-  "TriggerConfig": "{\"type\":\"time\",\"config\":\"0 1 */1 * ?\",\"timezone\":\"GMT+8:00\"}",
-  "Suspend": false,
-  "Active": 0,
-  "Succeeded": 3,
-  "Failed": 0,
-  "LastStartTime": 1657522800,
-  "CompletionTime": 1657522839,
-  "LastChangeorderState": "1",
-  "LastJobState": "0",
-  "Cpu": 500,
-  "Mem": 1024,
-  "Message": "success",
-  "ImageUrl": ""
-}
-"""
-)
+from ansible_collections.alicloud.sae.tests.unit.utils import VENDOR_EXAMPLE
 
 DOCUMENTED_KEYS = (
     "app_id",
