@@ -544,16 +544,24 @@ def _free_port():
         return probe.getsockname()[1]
 
 
-def test_connection_refused_is_a_connection_error_within_the_timeout():
-    port = _free_port()
-    client, sleeps = make_transport(None, endpoint="http://127.0.0.1:%d" % port, max_retries=2, timeout=3.0)
+def _failed_call(port: int, max_retries: int, timeout: float) -> tuple:
+    """One call to 127.0.0.1:``port`` that must fail: its SaeApiError, the transport, its sleeps, the seconds taken."""
+    client, sleeps = make_transport(
+        None, endpoint="http://127.0.0.1:%d" % port, max_retries=max_retries, timeout=timeout
+    )
     started = time.monotonic()
     with pytest.raises(SaeApiError) as caught:
         client.call("cn-beijing", {"Workload": "job"})
     elapsed = time.monotonic() - started
     client.close()
-    assert caught.value.code == "ConnectionError"
-    assert "127.0.0.1:%d" % port in caught.value.message
+    return caught.value, client, sleeps, elapsed
+
+
+def test_connection_refused_is_a_connection_error_within_the_timeout():
+    port = _free_port()
+    error, client, sleeps, elapsed = _failed_call(port, max_retries=2, timeout=3.0)
+    assert error.code == "ConnectionError"
+    assert "127.0.0.1:%d" % port in error.message
     assert elapsed < 3.0
     assert client.stats.as_dict()["requests"] == 3
     assert len(sleeps) == 2
@@ -565,16 +573,11 @@ def test_silent_server_is_a_read_timeout_after_about_timeout_per_attempt():
     listener.listen(8)  # the kernel completes the handshake; nobody ever answers
     port = listener.getsockname()[1]
     try:
-        client, sleeps = make_transport(None, endpoint="http://127.0.0.1:%d" % port, max_retries=1, timeout=0.4)
-        started = time.monotonic()
-        with pytest.raises(SaeApiError) as caught:
-            client.call("cn-beijing", {"Workload": "job"})
-        elapsed = time.monotonic() - started
-        client.close()
+        error, client, sleeps, elapsed = _failed_call(port, max_retries=1, timeout=0.4)
     finally:
         listener.close()
-    assert caught.value.code == "ReadTimeout"
-    assert "0.4 s" in caught.value.message
+    assert error.code == "ReadTimeout"
+    assert "0.4 s" in error.message
     assert client.stats.as_dict() == {"requests": 2, "retries": 1, "retried_codes": {"ReadTimeout": 1}}
     assert len(sleeps) == 1
     assert 0.75 <= elapsed < 2.5
