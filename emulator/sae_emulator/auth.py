@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ._collection import signing
-from .credentials import KeyStore, NonceStore
+from .credentials import KeyStore, NonceStore, StsSession
 from .errors import ApiError, api_not_found, missing_parameter
 
 # Headers every V3 request carries and signs.
@@ -47,6 +47,10 @@ def incomplete(message: str) -> ApiError:
     )
 
 
+def token_mismatch(message: str = "The security token does not match the AccessKeyId.") -> ApiError:
+    return ApiError(400, "InvalidSecurityToken.MismatchWithAccessKey", message)
+
+
 def parse_timestamp(value: str) -> float | None:
     try:
         return float(calendar.timegm(time.strptime(value, DATE_FORMAT)))
@@ -54,7 +58,9 @@ def parse_timestamp(value: str) -> float | None:
         return None
 
 
-class V3Verifier:
+class SignedRequestCheck:
+    """What the V3 and the STS (V1) signature checks share: the keys, the nonces used, the clock, the skew allowed."""
+
     def __init__(
         self,
         keys: KeyStore,
@@ -67,6 +73,27 @@ class V3Verifier:
         self._clock = clock
         self._max_skew = max_skew
 
+    def _check_fresh(self, timestamp: float, nonce_scope: str, nonce: str) -> None:
+        """A request signed within the allowed clock skew, with a nonce not used before in ``nonce_scope``."""
+        if abs(self._clock() - timestamp) > self._max_skew:
+            raise ApiError(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
+        if not self._nonces.use(nonce_scope, nonce):
+            raise ApiError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
+
+    def _permanent_secret(self, access_key_id: str, token: str | None) -> str | None:
+        """The secret of a permanent key, which goes with no security token; None for any other key."""
+        secret = self._keys.permanent_secret(access_key_id)
+        if secret is not None and token:
+            # A token only goes with the temporary key it was issued with.
+            raise token_mismatch()
+        return secret
+
+    def _check_not_expired(self, session: StsSession) -> None:
+        if self._keys.is_expired(session):
+            raise ApiError(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired.")
+
+
+class V3Verifier(SignedRequestCheck):
     def verify(
         self,
         method: str,
@@ -128,10 +155,7 @@ class V3Verifier:
                 "InvalidTimeStamp.Format",
                 "Specified time stamp or date value is not well formatted (expected %s)." % DATE_FORMAT,
             )
-        if abs(self._clock() - timestamp) > self._max_skew:
-            raise ApiError(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
-        if not self._nonces.use(access_key_id, headers["x-acs-signature-nonce"]):
-            raise ApiError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
+        self._check_fresh(timestamp, access_key_id, headers["x-acs-signature-nonce"])
 
         if headers["x-acs-action"] != action:
             raise api_not_found()
@@ -144,38 +168,20 @@ class V3Verifier:
         token = headers.get("x-acs-security-token")
         declared = headers.get("x-acs-accesskey-id")
         if declared is not None and declared != access_key_id:
-            raise ApiError(
-                400,
-                "InvalidSecurityToken.MismatchWithAccessKey",
-                "The x-acs-accesskey-id header does not match the Credential of the signature.",
-            )
-        secret = self._keys.permanent_secret(access_key_id)
+            raise token_mismatch("The x-acs-accesskey-id header does not match the Credential of the signature.")
+        secret = self._permanent_secret(access_key_id, token)
         if secret is not None:
-            if token:
-                # A token only goes with the temporary key it was issued with.
-                raise ApiError(
-                    400,
-                    "InvalidSecurityToken.MismatchWithAccessKey",
-                    "The security token does not match the AccessKeyId.",
-                )
             return Principal(access_key_id, False), secret
         if token:
             session = self._keys.session_by_token(token)
             if session is None:
                 raise ApiError(400, "InvalidSecurityToken.Malformed", "Specified SecurityToken is malformed.")
             if session.access_key_id != access_key_id:
-                raise ApiError(
-                    400,
-                    "InvalidSecurityToken.MismatchWithAccessKey",
-                    "The security token does not match the AccessKeyId.",
-                )
-            if self._keys.is_expired(session):
-                raise ApiError(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired.")
+                raise token_mismatch()
+            self._check_not_expired(session)
             return Principal(access_key_id, True), session.access_key_secret
         if self._keys.session_by_id(access_key_id) is not None:
-            raise ApiError(
-                400,
-                "InvalidSecurityToken.MismatchWithAccessKey",
-                "This temporary AccessKeyId is only valid together with its security token (x-acs-security-token).",
+            raise token_mismatch(
+                "This temporary AccessKeyId is only valid together with its security token (x-acs-security-token)."
             )
         raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")

@@ -15,8 +15,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus
 
-from .auth import MAX_CLOCK_SKEW_SECONDS, parse_timestamp
-from .credentials import KeyStore, NonceStore
+from .auth import SignedRequestCheck, parse_timestamp, token_mismatch
 from .errors import ApiError, api_not_found, missing_parameter, new_request_id
 
 STS_VERSION = "2015-04-01"
@@ -41,19 +40,7 @@ def v1_signature(secret: str, text: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-class AssumeRoleHandler:
-    def __init__(
-        self,
-        keys: KeyStore,
-        nonces: NonceStore,
-        clock: Callable[[], float] = time.time,
-        max_skew: float = MAX_CLOCK_SKEW_SECONDS,
-    ) -> None:
-        self._keys = keys
-        self._nonces = nonces
-        self._clock = clock
-        self._max_skew = max_skew
-
+class AssumeRoleHandler(SignedRequestCheck):
     def handle(self, method: str, params: dict, request_id: str) -> dict:
         if params.get("Action") != "AssumeRole":
             raise api_not_found()
@@ -80,10 +67,7 @@ class AssumeRoleHandler:
         timestamp = parse_timestamp(params["Timestamp"])
         if timestamp is None:
             raise ApiError(400, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted.")
-        if abs(self._clock() - timestamp) > self._max_skew:
-            raise ApiError(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
-        if not self._nonces.use("sts:" + params["AccessKeyId"], params["SignatureNonce"]):
-            raise ApiError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
+        self._check_fresh(timestamp, "sts:" + params["AccessKeyId"], params["SignatureNonce"])
 
         role_arn = params.get("RoleArn")
         if not role_arn:
@@ -125,24 +109,15 @@ class AssumeRoleHandler:
 
     def _secret(self, params: dict) -> str:
         access_key_id = params["AccessKeyId"]
-        secret = self._keys.permanent_secret(access_key_id)
         token = params.get("SecurityToken")
+        secret = self._permanent_secret(access_key_id, token)
         if secret is not None:
-            if token:
-                raise ApiError(
-                    400,
-                    "InvalidSecurityToken.MismatchWithAccessKey",
-                    "The security token does not match the AccessKeyId.",
-                )
             return secret
         session = self._keys.session_by_id(access_key_id)
         if session is None:
             raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
         # Role chaining: temporary credentials may assume a role, with their token.
         if not token or token != session.security_token:
-            raise ApiError(
-                400, "InvalidSecurityToken.MismatchWithAccessKey", "The security token does not match the AccessKeyId."
-            )
-        if self._keys.is_expired(session):
-            raise ApiError(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired.")
+            raise token_mismatch()
+        self._check_not_expired(session)
         return session.access_key_secret
