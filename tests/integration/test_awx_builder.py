@@ -29,7 +29,14 @@ EE_FILE = REPO / "docs" / "execution-environment.yml"
 
 
 def _env(home: Path) -> dict:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("ALIBABA_CLOUD_", "ALICLOUD_"))}
+    # As in an image build: no collection path but the one given, or ansible-galaxy would skip the
+    # collection as "already installed" wherever the test run's ANSIBLE_COLLECTIONS_PATH holds it.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ALIBABA_CLOUD_", "ALICLOUD_"))
+        and key not in ("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS")
+    }
     env.update({"HOME": str(home), "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true", "ANSIBLE_NOCOLOR": "1"})
     return env
 
