@@ -48,6 +48,10 @@ REGIONS_15 = [
     "us-west-1", "us-east-1",
 ]  # fmt: skip
 
+sys.path.insert(0, str(ROOT / "emulator"))  # the emulator's package: run as a child process, and its helpers
+from sae_emulator.process import EmulatorProcess  # noqa: E402
+from sae_emulator.unsafe import plain  # noqa: E402
+
 FULL = {
     "repeats": 5,
     "cold_start_repeats": 7,
@@ -100,39 +104,9 @@ def safe_env(home: Path) -> dict:
     return env
 
 
-class Emulator:
-    def __init__(self, env: dict, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "sae_emulator", "--port", "0", *args],
-            cwd=str(ROOT),
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        line = self.process.stdout.readline()
-        if not line:
-            self.process.kill()
-            raise RuntimeError("the emulator did not start")
-        self.info = json.loads(line)
-        self.port = self.info["port"]
-        self.endpoint = self.info["endpoint"]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.process.stdout.close()
-
-    def __enter__(self) -> Emulator:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+def emulate(env: dict, *args: str) -> EmulatorProcess:
+    """``python -m sae_emulator --port 0 ARGS...``, its stderr discarded; stop it with ``with``."""
+    return EmulatorProcess(list(args), env, cwd=ROOT, keep_stderr=False)
 
 
 # Runs the command in a small process of its own, so that the peak RSS wait4 reports is the command's and not
@@ -197,7 +171,7 @@ def ansible_inventory(source: Path, env: dict, cwd: Path, *extra: str) -> dict:
     return result
 
 
-def inventory_file(directory: Path, emulator: Emulator, regions: list, **options: object) -> Path:
+def inventory_file(directory: Path, emulator: EmulatorProcess, regions: list, **options: object) -> Path:
     config = {
         "plugin": "alicloud.sae.sae_job",
         "regions": regions,
@@ -214,28 +188,30 @@ def inventory_file(directory: Path, emulator: Emulator, regions: list, **options
 # ---- the benchmarks -------------------------------------------------------------------------------
 
 
+def _job_info_tasks(emulator: EmulatorProcess, jobs: int) -> list:
+    """sae_job_info in cn-beijing of ``emulator`` with the demo key, and an assert that it listed ``jobs`` jobs."""
+    return [
+        {
+            "alicloud.sae.sae_job_info": {
+                "region": "cn-beijing",
+                "endpoint": emulator.endpoint,
+                "access_key_id": KEY_ID,
+                "access_key_secret": KEY_SECRET,
+            },
+            "register": "r",
+        },
+        {"ansible.builtin.assert": {"that": ["r.jobs | length == %d" % jobs]}},
+    ]
+
+
 def bench_module_latency(scale: dict, env: dict, work: Path) -> dict:
     jobs = scale["module_jobs"]
     common = ["--dataset", "generated", "--jobs", str(jobs), "--regions", "cn-beijing", "--seed", "1"]
     times: dict = {0: [], 100: []}
-    with Emulator(env, *common) as fast, Emulator(env, *common, "--latency-ms", "100") as slow:
+    with emulate(env, *common) as fast, emulate(env, *common, "--latency-ms", "100") as slow:
         books = {}
         for latency, emulator in ((0, fast), (100, slow)):
-            books[latency] = playbook(
-                work / ("module-%d.yml" % latency),
-                [
-                    {
-                        "alicloud.sae.sae_job_info": {
-                            "region": "cn-beijing",
-                            "endpoint": emulator.endpoint,
-                            "access_key_id": KEY_ID,
-                            "access_key_secret": KEY_SECRET,
-                        },
-                        "register": "r",
-                    },
-                    {"ansible.builtin.assert": {"that": ["r.jobs | length == %d" % jobs]}},
-                ],
-            )
+            books[latency] = playbook(work / ("module-%d.yml" % latency), _job_info_tasks(emulator, jobs))
         for _ in range(scale["repeats"]):
             for latency in (0, 100):
                 times[latency].append(ansible_playbook(books[latency], env, work)["seconds"])
@@ -250,7 +226,7 @@ def bench_module_latency(scale: dict, env: dict, work: Path) -> dict:
     }
 
 
-def _signed_uri_task(emulator: Emulator) -> dict:
+def _signed_uri_task(emulator: EmulatorProcess) -> dict:
     """An ansible.builtin.uri GET of exactly the request sae_job_info sends, freshly signed (nonce, date)."""
     from ansible_collections.alicloud.sae.plugins.module_utils import signing
     from ansible_collections.alicloud.sae.plugins.module_utils.client import API_ACTION, API_PATH, API_VERSION
@@ -279,22 +255,8 @@ def _signed_uri_task(emulator: Emulator) -> dict:
 def bench_cold_start(scale: dict, env: dict, work: Path) -> dict:
     sys.path.insert(0, str(COLLECTIONS))
     times: dict = {"module": [], "uri": []}
-    with Emulator(env, "--dataset", "generated", "--jobs", "1", "--regions", "cn-beijing", "--seed", "2") as emulator:
-        module_book = playbook(
-            work / "cold-module.yml",
-            [
-                {
-                    "alicloud.sae.sae_job_info": {
-                        "region": "cn-beijing",
-                        "endpoint": emulator.endpoint,
-                        "access_key_id": KEY_ID,
-                        "access_key_secret": KEY_SECRET,
-                    },
-                    "register": "r",
-                },
-                {"ansible.builtin.assert": {"that": ["r.jobs | length == 1"]}},
-            ],
-        )
+    with emulate(env, "--dataset", "generated", "--jobs", "1", "--regions", "cn-beijing", "--seed", "2") as emulator:
+        module_book = playbook(work / "cold-module.yml", _job_info_tasks(emulator, 1))
         for _ in range(scale["cold_start_repeats"]):
             times["module"].append(ansible_playbook(module_book, env, work)["seconds"])
             uri_book = playbook(
@@ -309,15 +271,6 @@ def bench_cold_start(scale: dict, env: dict, work: Path) -> dict:
 def _static_yaml(listing: dict, path: Path) -> None:
     """The --list JSON of an inventory as a static YAML inventory file: same hosts, groups and vars."""
     import yaml
-
-    def plain(value):
-        if isinstance(value, dict):
-            if len(value) == 1 and "__ansible_unsafe" in value:
-                return plain(value["__ansible_unsafe"])
-            return {key: plain(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [plain(item) for item in value]
-        return value
 
     listing = plain(listing)
     hostvars = listing.pop("_meta")["hostvars"]
@@ -341,7 +294,7 @@ def bench_inventory_cache(scale: dict, env: dict, work: Path) -> dict:
     regions = REGIONS_15[:count]
     times: dict = {"cold": [], "cold_0ms": [], "warm": [], "static": []}
     common = ["--dataset", "generated", "--jobs", str(jobs), "--regions", ",".join(regions), "--seed", "3"]
-    with Emulator(env, *common, "--latency-ms", "100") as emulator, Emulator(env, *common) as fast:
+    with emulate(env, *common, "--latency-ms", "100") as emulator, emulate(env, *common) as fast:
         # the same listing without latency: what the cold run costs besides waiting
         fast_source = inventory_file(work, fast, regions)
         cache = work / "inventory-cache"
@@ -395,7 +348,7 @@ def bench_inventory_cache(scale: dict, env: dict, work: Path) -> dict:
 
 
 def _cold_inventory(env: dict, work: Path, jobs: int, regions: list) -> dict:
-    with Emulator(
+    with emulate(
         env, "--dataset", "generated", "--jobs", str(jobs), "--regions", ",".join(regions), "--seed", "4",
         "--latency-ms", "100",
     ) as emulator:  # fmt: skip
@@ -455,89 +408,84 @@ def machine() -> dict:
     }
 
 
+def _row(figure: str, value: float, shown: str, goal: float | None = None, goal_shown: str = "") -> tuple:
+    """A table row: ``value`` as ``shown`` (a % format); with a ``goal`` (at most), ``goal_shown`` % goal and
+    whether it is met, else ``goal_shown`` as it is and no verdict."""
+    if goal is None:
+        return (figure, shown % value, goal_shown, None)
+    return (figure, shown % value, goal_shown % goal, value <= goal)
+
+
+# The rows of the first benchmarks: (result, figure as a %-template of the result, the value's key, its format,
+# the key of its goal (at most) or None, the goal's format).
+_FIGURES = (
+    (
+        "module_latency",
+        "module: %(jobs)d jobs, round trips waited ((t100 - t0) / 0.1 s; t0 %(t0_s).2f s, t100 %(t100_s).2f s)",
+        "round_trips",
+        "%.1f",
+        "goal",
+        "<= %d",
+    ),
+    (
+        "cold_start",
+        "module cold start: sae_job_info %(module_s).2f s / uri %(uri_s).2f s",
+        "ratio",
+        "%.2fx",
+        "goal",
+        "<= %.1fx",
+    ),
+    (
+        "inventory_cache",
+        "inventory: %(jobs)d jobs / %(regions)d regions, cold %(cold_s).2f s - warm %(warm_s).2f s, in round trips",
+        "round_trips",
+        "%.1f",
+        "round_trips_goal",
+        "<= %d",
+    ),
+    (
+        "inventory_cache",
+        "inventory: of which spent waiting, (cold - cold at 0 ms %(cold_0ms_s).2f s) / 0.1 s",
+        "waiting_round_trips",
+        "%.1f",
+        None,
+        "",
+    ),
+    (
+        "inventory_cache",
+        "inventory: warm %(warm_s).2f s / static YAML %(static_yaml_s).2f s",
+        "warm_vs_static",
+        "%.2fx",
+        "warm_vs_static_goal",
+        "<= %.1fx",
+    ),
+)
+
+
 def table(results: dict) -> list:
     """(figure, measured, goal, verdict) rows."""
     rows = []
-    module = results.get("module_latency")
-    if module:
-        rows.append(
-            (
-                "module: %d jobs, round trips waited ((t100 - t0) / 0.1 s; t0 %.2f s, t100 %.2f s)"
-                % (module["jobs"], module["t0_s"], module["t100_s"]),
-                "%.1f" % module["round_trips"],
-                "<= %d" % module["goal"],
-                module["round_trips"] <= module["goal"],
-            )
-        )
-    cold = results.get("cold_start")
-    if cold:
-        rows.append(
-            (
-                "module cold start: sae_job_info %.2f s / uri %.2f s" % (cold["module_s"], cold["uri_s"]),
-                "%.2fx" % cold["ratio"],
-                "<= %.1fx" % cold["goal"],
-                cold["ratio"] <= cold["goal"],
-            )
-        )
-    inventory = results.get("inventory_cache")
-    if inventory:
-        rows.append(
-            (
-                "inventory: %d jobs / %d regions, cold %.2f s - warm %.2f s, in round trips"
-                % (inventory["jobs"], inventory["regions"], inventory["cold_s"], inventory["warm_s"]),
-                "%.1f" % inventory["round_trips"],
-                "<= %d" % inventory["round_trips_goal"],
-                inventory["round_trips"] <= inventory["round_trips_goal"],
-            )
-        )
-        rows.append(
-            (
-                "inventory: of which spent waiting, (cold - cold at 0 ms %.2f s) / 0.1 s" % inventory["cold_0ms_s"],
-                "%.1f" % inventory["waiting_round_trips"],
-                "",
-                None,
-            )
-        )
-        rows.append(
-            (
-                "inventory: warm %.2f s / static YAML %.2f s" % (inventory["warm_s"], inventory["static_yaml_s"]),
-                "%.2fx" % inventory["warm_vs_static"],
-                "<= %.1fx" % inventory["warm_vs_static_goal"],
-                inventory["warm_vs_static"] <= inventory["warm_vs_static_goal"],
-            )
-        )
+    for name, figure, value, shown, goal, goal_shown in _FIGURES:
+        result = results.get(name)
+        if result:
+            rows.append(_row(figure % result, result[value], shown, result[goal] if goal else None, goal_shown))
     growth = results.get("growth")
     if growth:
         for point in growth["by_jobs"]:
+            figure = "inventory cold, %d jobs / 5 regions (100 ms): %.2f s" % (point["jobs"], point["seconds"])
             rows.append(
-                (
-                    "inventory cold, %d jobs / 5 regions (100 ms): %.2f s" % (point["jobs"], point["seconds"]),
-                    "%.2fx" % point["vs_first"],
-                    "vs %d jobs" % growth["by_jobs"][0]["jobs"],
-                    None,
-                )
+                _row(figure, point["vs_first"], "%.2fx", goal_shown="vs %d jobs" % growth["by_jobs"][0]["jobs"])
             )
         for point in growth["by_regions"]:
-            rows.append(
-                (
-                    "inventory cold, %d jobs / %d regions (100 ms): %.2f s"
-                    % (point["jobs"], point["regions"], point["seconds"]),
-                    "%.2fx" % point["vs_first"],
-                    "vs 1 region",
-                    None,
-                )
-            )
+            figure = "inventory cold, %(jobs)d jobs / %(regions)d regions (100 ms): %(seconds).2f s" % point
+            rows.append(_row(figure, point["vs_first"], "%.2fx", goal_shown="vs 1 region"))
     memory = results.get("memory")
     if memory:
-        rows.append(
-            (
-                "inventory peak RSS at %d jobs: %.0f MiB (ansible-inventory floor %.0f MiB; %.1f KiB/job)"
-                % (memory["jobs"], memory["max_rss_mib"], memory["floor_mib"], memory["kib_per_job"]),
-                "%.2fx" % memory["ratio_to_floor"],
-                "vs floor",
-                None,
-            )
-        )
+        figure = (
+            "inventory peak RSS at %(jobs)d jobs: %(max_rss_mib).0f MiB"
+            " (ansible-inventory floor %(floor_mib).0f MiB; %(kib_per_job).1f KiB/job)"
+        ) % memory
+        rows.append(_row(figure, memory["ratio_to_floor"], "%.2fx", goal_shown="vs floor"))
     return rows
 
 

@@ -9,16 +9,18 @@ no real credential variable, and endpoints on 127.0.0.1 only.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+if str(REPO / "emulator") not in sys.path:  # sae_emulator, also when PYTHONPATH holds only the collections
+    sys.path.insert(0, str(REPO / "emulator"))
+
+from sae_emulator.process import EmulatorProcess  # noqa: E402
+
 COLLECTIONS_PATH = REPO / ".tmp" / "collections"
 DEMO_ACCESS_KEY_ID = "LTAI5tSAEEmulatorDemo"
 DEMO_ACCESS_KEY_SECRET = "emulator-demo-secret-do-not-use-in-prod"
@@ -32,52 +34,8 @@ def _ensure_collection_layout() -> None:
         link.symlink_to(REPO, target_is_directory=True)
 
 
-class Emulator:
-    """A running emulator process; ``info`` is the JSON line it printed on start."""
-
-    def __init__(self, args: list, env: dict) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "sae_emulator", "--port", "0", *args],
-            cwd=str(REPO),
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        line = self.process.stdout.readline()
-        if not line:
-            self.process.kill()
-            raise RuntimeError("the emulator did not start: %s" % self.process.stderr.read())
-        self.info = json.loads(line)
-        self.port = self.info["port"]
-        self.endpoint = self.info["endpoint"]
-        self.base_url = (
-            "http://127.0.0.1:%d" % self.port if not self.info.get("ca_file") else "https://127.0.0.1:%d" % self.port
-        )
-
-    def control(self, path: str, payload: object = None) -> object:
-        """GET (or POST ``payload`` as JSON to) a path of the emulator's control interface."""
-        data = None if payload is None else json.dumps(payload).encode()
-        request = urllib.request.Request(self.base_url + path, data=data, method="GET" if data is None else "POST")
-        request.add_header("Content-Type", "application/json")
-        context = None
-        if self.info.get("ca_file"):
-            import ssl
-
-            context = ssl.create_default_context(cafile=self.info["ca_file"])
-        with urllib.request.urlopen(request, timeout=10, context=context) as answer:
-            return json.loads(answer.read() or b"null")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream:
-                stream.close()
+# The emulator as a child process (``sae_emulator.process``); the tests know it by this name.
+Emulator = EmulatorProcess
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +72,7 @@ def start_emulator(safe_env: dict):
     started = []
 
     def start(*args: str) -> Emulator:
-        emulator = Emulator(list(args), safe_env)
+        emulator = Emulator(list(args), safe_env, cwd=REPO)
         started.append(emulator)
         return emulator
 

@@ -15,6 +15,15 @@ from pathlib import Path
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
 
 
+def run_timed(command: list, env: dict, cwd: Path, timeout: int) -> tuple:
+    """Run ``command`` in ``cwd``: its return code, its stdout and stderr together, and the seconds it took."""
+    started = time.monotonic()
+    completed = subprocess.run(
+        command, env=env, cwd=str(cwd), capture_output=True, text=True, timeout=timeout, check=False
+    )
+    return completed.returncode, completed.stdout + completed.stderr, time.monotonic() - started
+
+
 @dataclass
 class PlaybookRun:
     returncode: int
@@ -67,10 +76,6 @@ def run_module(
         command.append("-" + "v" * verbosity)
     if check_mode:
         command.append("--check")
-    started = time.monotonic()
-    completed = subprocess.run(
-        command, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=timeout, check=False
-    )
-    seconds = time.monotonic() - started
+    returncode, output, seconds = run_timed(command, env, tmp_path, timeout)
     result = json.loads(result_file.read_text(encoding="utf-8")) if result_file.exists() else None
-    return PlaybookRun(completed.returncode, completed.stdout + completed.stderr, result, seconds)
+    return PlaybookRun(returncode, output, result, seconds)

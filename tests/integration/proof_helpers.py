@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -18,20 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from conftest import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
+from playbook_runner import ANSIBLE_PLAYBOOK, run_timed
+
+from sae_emulator.unsafe import plain
 
 ANSIBLE_INVENTORY = str(Path(sys.executable).with_name("ansible-inventory"))
-ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
-
-
-def plain(value: Any) -> Any:
-    """``ansible-inventory --export`` JSON with the ``{"__ansible_unsafe": ...}`` markers of untrusted text removed."""
-    if isinstance(value, dict):
-        if len(value) == 1 and "__ansible_unsafe" in value:
-            return plain(value["__ansible_unsafe"])
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
 
 
 def flat(text: str) -> str:
@@ -102,15 +92,11 @@ def run_inventory(
     env = dict(env)
     if fail_on_unparsed:
         env["ANSIBLE_INVENTORY_UNPARSED_FAILED"] = "true"
-    started = time.monotonic()
-    completed = subprocess.run(
-        command, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=timeout, check=False
-    )
-    seconds = time.monotonic() - started
+    returncode, output, seconds = run_timed(command, env, tmp_path, timeout)
     inventory = None
     if output_file.exists() and output_file.stat().st_size:
         inventory = plain(json.loads(output_file.read_text(encoding="utf-8")))
-    return InventoryRun(completed.returncode, completed.stdout + completed.stderr, inventory, seconds)
+    return InventoryRun(returncode, output, inventory, seconds)
 
 
 @dataclass
@@ -129,11 +115,7 @@ def run_playbook(
     command = [ANSIBLE_PLAYBOOK, "-i", inventory, str(playbook_file)]
     if verbosity:
         command.append("-" + "v" * verbosity)
-    started = time.monotonic()
-    completed = subprocess.run(
-        command, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=timeout, check=False
-    )
-    return PlayRun(completed.returncode, completed.stdout + completed.stderr, time.monotonic() - started)
+    return PlayRun(*run_timed(command, env, tmp_path, timeout))
 
 
 def emulator_stats(emulator) -> dict:

@@ -42,6 +42,8 @@ import pytest
 import yaml
 from awx_credential import inject_env
 
+from sae_emulator.unsafe import plain
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PROJECT = REPO / "awx" / "project"
@@ -189,17 +191,6 @@ def inventory_update(pdd: Path, sae, key_id: str, secret: str, collections_dir: 
         "events": list(runner.events),
         "stdout": runner.stdout.read(),
     }
-
-
-def plain(value):
-    """``ansible-inventory --export`` of ansible-core >= 2.19 wraps untrusted strings as {"__ansible_unsafe": s}."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return {plain(key): plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
 
 
 def write_job_inventory(pdd: Path, exported: dict) -> None:

@@ -1,0 +1,74 @@
+"""``python -m sae_emulator`` as a child process, for the integration tests and the benchmarks that run against it."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+
+class EmulatorProcess:
+    """A running emulator process; ``info`` is the JSON line it printed on start. Stopped by ``stop()`` or ``with``.
+
+    ``args`` are the emulator's options (``--port 0`` comes first); ``keep_stderr=False`` discards what the
+    emulator writes to stderr, otherwise it is read for the error message when the emulator does not start.
+    """
+
+    def __init__(
+        self,
+        args: list,
+        env: dict,
+        cwd: str | Path | None = None,
+        python: str = sys.executable,
+        keep_stderr: bool = True,
+    ) -> None:
+        self.process = subprocess.Popen(
+            [python, "-m", "sae_emulator", "--port", "0", *args],
+            cwd=None if cwd is None else str(cwd),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE if keep_stderr else subprocess.DEVNULL,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.kill()
+            detail = ": %s" % self.process.stderr.read() if keep_stderr else ""
+            raise RuntimeError("the emulator did not start" + detail)
+        self.info = json.loads(line)
+        self.port = self.info["port"]
+        self.endpoint = self.info["endpoint"]
+        scheme = "https" if self.info.get("ca_file") else "http"
+        self.base_url = "%s://127.0.0.1:%d" % (scheme, self.port)
+
+    def control(self, path: str, payload: object = None) -> object:
+        """GET (or POST ``payload`` as JSON to) a path of the emulator's control interface."""
+        data = None if payload is None else json.dumps(payload).encode()
+        request = urllib.request.Request(self.base_url + path, data=data, method="GET" if data is None else "POST")
+        request.add_header("Content-Type", "application/json")
+        context = None
+        if self.info.get("ca_file"):
+            context = ssl.create_default_context(cafile=self.info["ca_file"])
+        with urllib.request.urlopen(request, timeout=10, context=context) as answer:
+            return json.loads(answer.read() or b"null")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream:
+                stream.close()
+
+    def __enter__(self) -> EmulatorProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
