@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) alicloud.sae contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -212,7 +211,7 @@ def bench_module_latency(scale: dict, env: dict, work: Path) -> dict:
         books = {}
         for latency, emulator in ((0, fast), (100, slow)):
             books[latency] = playbook(work / ("module-%d.yml" % latency), _job_info_tasks(emulator, jobs))
-        for _ in range(scale["repeats"]):
+        for _unused in range(scale["repeats"]):
             for latency in (0, 100):
                 times[latency].append(ansible_playbook(books[latency], env, work)["seconds"])
     t0, t100 = best(times[0]), best(times[100])
@@ -257,7 +256,7 @@ def bench_cold_start(scale: dict, env: dict, work: Path) -> dict:
     times: dict = {"module": [], "uri": []}
     with emulate(env, "--dataset", "generated", "--jobs", "1", "--regions", "cn-beijing", "--seed", "2") as emulator:
         module_book = playbook(work / "cold-module.yml", _job_info_tasks(emulator, 1))
-        for _ in range(scale["cold_start_repeats"]):
+        for _unused in range(scale["cold_start_repeats"]):
             times["module"].append(ansible_playbook(module_book, env, work)["seconds"])
             uri_book = playbook(
                 work / "cold-uri.yml",
@@ -317,7 +316,7 @@ def bench_inventory_cache(scale: dict, env: dict, work: Path) -> dict:
         _static_yaml(json.loads(exported.read_text(encoding="utf-8")), static)
         static_env = dict(env, ANSIBLE_INVENTORY_ENABLED="yaml")
         hosts = set()
-        for _ in range(scale["repeats"]):
+        for _unused in range(scale["repeats"]):
             cold = ansible_inventory(source, env, work, "--flush-cache")
             cold_0ms = ansible_inventory(fast_source, env, work)
             warm = ansible_inventory(source, env, work)
@@ -590,7 +589,7 @@ def chart(results_file: Path, png: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--quick", action="store_true", help="small scale (a dry run); docs/ is not written")
     parser.add_argument(
         "--report-only", action="store_true", help="render docs/ from benchmarks/results/latest.json, measure nothing"

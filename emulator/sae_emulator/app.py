@@ -118,7 +118,7 @@ class Emulator:
     def _check_host(self, headers: dict) -> None:
         # The signed host must be where the request really went: 127.0.0.1 or localhost on our port.
         host = headers.get("host", "")
-        name, _, port = host.rpartition(":") if ":" in host else (host, "", "")
+        name, _separator, port = host.rpartition(":") if ":" in host else (host, "", "")
         if name not in ("127.0.0.1", "localhost") or (port and port != str(self.port)):
             raise ApiError(
                 400,

@@ -66,8 +66,8 @@ class KeyStore:
     def issue(self, role_arn: str, session_name: str, duration_seconds: int) -> StsSession:
         # Random (not seeded) on purpose: these are secrets, and tests never need to predict them.
         session = StsSession(
-            access_key_id="STS." + "".join(secrets.choice(_ALPHANUM) for _ in range(25)),
-            access_key_secret="".join(secrets.choice(_ALPHANUM) for _ in range(44)),
+            access_key_id="STS." + "".join(secrets.choice(_ALPHANUM) for _unused in range(25)),
+            access_key_secret="".join(secrets.choice(_ALPHANUM) for _unused in range(44)),
             security_token="CAIS" + secrets.token_urlsafe(96),
             expiration=self._clock() + duration_seconds,
             role_arn=role_arn,

@@ -43,7 +43,7 @@ def region_failure(spec: object) -> ApiError:
     if isinstance(spec, dict):
         status, code, message = int(spec["status"]), spec.get("code"), spec.get("message")
     else:
-        status_text, _, code = str(spec).partition(":")
+        status_text, _separator, code = str(spec).partition(":")
         status, message = int(status_text), None
     if not 400 <= status <= 599:
         raise ValueError("a region failure needs a 4xx/5xx status, got %r" % (spec,))

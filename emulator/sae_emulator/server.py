@@ -73,7 +73,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         owner = self.server.owner
-        raw_path, _, raw_query = self.path.partition("?")
+        raw_path, _separator, raw_query = self.path.partition("?")
         body = self._body()
         if body is None:
             self._write(Response(413, b'{"Code":"RequestEntityTooLarge"}'))

@@ -36,7 +36,7 @@ class Running:
             stderr=subprocess.PIPE,
             text=True,
         )
-        ready, _, _ = select.select([self.process.stdout], [], [], 30)
+        ready, _unused_write, _unused_error = select.select([self.process.stdout], [], [], 30)
         if not ready:
             self.stop()
             raise AssertionError("the emulator printed nothing within 30 s")
@@ -136,6 +136,7 @@ def test_cli_rejects_bad_arguments(tmp_path, args):
         capture_output=True,
         text=True,
         timeout=30,
+        check=False,
     )
     assert done.returncode == 2 and done.stdout == "" and "error" in done.stderr
 
@@ -155,7 +156,13 @@ def test_cli_extra_access_keys_file(tmp_path):
 def test_signing_import_lays_out_the_collection_by_itself(tmp_path):
     code = "import os, sae_emulator._collection as c; print(os.path.realpath(c.signing.__file__))"
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=str(tmp_path), env=child_env(), capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        cwd=str(tmp_path),
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(REPO_ROOT / "plugins" / "module_utils" / "signing.py")

@@ -54,9 +54,9 @@ def test_every_job_has_every_vendor_field_with_its_type(dataset):
         for job in jobs:
             assert set(job) == set(data.VENDOR_FIELDS) | {"Instances"}
             for name, kind in FIELD_TYPES.items():
-                assert type(job[name]) is kind, (name, job[name])
+                assert job[name].__class__ is kind, (name, job[name])
             assert job["RegionId"] == region
-            namespace_region, _, namespace = job["NamespaceId"].partition(":")
+            namespace_region, _separator, namespace = job["NamespaceId"].partition(":")
             assert namespace_region == region and namespace
             assert UUID_RE.match(job["AppId"])
             assert (job["Cpu"], job["Mem"]) in data.CPU_MEM
@@ -78,7 +78,7 @@ def test_demo_is_small_readable_and_deterministic():
     assert any(job["Suspend"] for job in jobs) and not all(job["Suspend"] for job in jobs)
     # The same name in several namespaces and regions.
     places = {(job["RegionId"], job["NamespaceId"]) for job in jobs if job["AppName"] == "nightly-report"}
-    assert len({region for region, _ in places}) >= 2 and len(places) >= 3
+    assert len({region for region, _namespace in places}) >= 2 and len(places) >= 3
 
 
 def test_generate_is_deterministic_in_its_seed():
@@ -116,7 +116,7 @@ def test_generated_names_collide_across_namespaces_and_regions_but_not_inside_on
     for job in jobs:
         where.setdefault(job["AppName"], set()).add((job["RegionId"], job["NamespaceId"]))
     assert max(len(places) for places in where.values()) == 6
-    assert any(len({region for region, _ in places}) == 2 for places in where.values())
+    assert any(len({region for region, _namespace in places}) == 2 for places in where.values())
 
 
 def test_generated_awkward_text_and_trigger_kinds():

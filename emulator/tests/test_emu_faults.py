@@ -12,7 +12,7 @@ from sae_emulator import EmulatorServer, Faults, data
 
 
 def statuses(server, count: int, region=None) -> list:
-    return [call(server, region=region).status_code for _ in range(count)]
+    return [call(server, region=region).status_code for _unused in range(count)]
 
 
 def test_latency_is_added():
@@ -157,7 +157,7 @@ def test_malformed_truncated_json():
 
 def test_malformed_short_read_cuts_the_connection():
     with malformed("short_read") as server:
-        for _ in range(2):  # each on a fresh connection: the server keeps serving
+        for _unused in range(2):  # each on a fresh connection: the server keeps serving
             with pytest.raises(requests.exceptions.ChunkedEncodingError, match="IncompleteRead"):
                 call(server)
         server.set_faults()
@@ -188,7 +188,7 @@ def test_malformed_success_false_with_http_200():
 
 def test_malformed_rate_with_seed():
     with EmulatorServer(faults={"malformed": "text", "malformed_rate": 0.5, "seed": 3}) as server:
-        kinds = [call(server).headers["Content-Type"].split(";")[0] for _ in range(20)]
+        kinds = [call(server).headers["Content-Type"].split(";")[0] for _unused in range(20)]
         assert {"text/plain", "application/json"} == set(kinds)
 
 
@@ -217,7 +217,7 @@ def test_mutation_during_listing_shifts_offset_pages():
 def test_random_mutation_is_seeded():
     dataset = data.generate(jobs=30, regions=["cn-beijing", "cn-hangzhou"], seed=8)
     results = []
-    for _ in range(2):
+    for _unused in range(2):
         with EmulatorServer(
             dataset=dataset, faults={"mutate_after": 0, "mutate_region": "cn-hangzhou", "seed": 5}
         ) as server:

@@ -41,7 +41,7 @@ def test_success_answer_has_the_vendor_shape(demo_server):
 
 
 def test_every_request_gets_its_own_request_id(demo_server):
-    seen = {call(demo_server).json()["RequestId"] for _ in range(5)}
+    seen = {call(demo_server).json()["RequestId"] for _unused in range(5)}
     seen.add(error_code_id(call(demo_server, job_params(PageSize=999))))
     assert len(seen) == 6
 

@@ -28,6 +28,9 @@ attributes:
     details: The module never changes anything, so check mode runs it as usual.
   diff_mode:
     support: none
+  platform:
+    platforms: all
+    details: The module only calls the SAE API; it runs wherever Python and requests do, usually on localhost.
 options:
   namespace_id:
     description:

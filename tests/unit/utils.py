@@ -211,7 +211,7 @@ def sdk_authorization(method: str, path: str, query: dict, headers: dict, access
 
 
 def parse_authorization(value: str) -> dict:
-    algorithm, _, rest = value.partition(" ")
+    algorithm, _separator, rest = value.partition(" ")
     fields = dict(part.split("=", 1) for part in rest.split(","))
     return {
         "algorithm": algorithm,

@@ -66,7 +66,7 @@ def test_paging_and_concurrency_checks(value):
         outcome = _accepted_or_parameter_error(check, value)
         if not isinstance(outcome, SaeParameterError):
             assert outcome is value or (outcome is None and value is None)
-            assert outcome is None or (type(outcome) is int and outcome >= 1)
+            assert outcome is None or (outcome.__class__ is int and outcome >= 1)
 
 
 @given(VALUES)

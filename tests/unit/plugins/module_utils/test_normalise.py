@@ -82,9 +82,9 @@ def test_vendor_example():
         "message": "success",
     }
     # Types as the API gives them: no coercion of the string states or the integers.
-    assert type(job["suspend"]) is bool
-    assert type(job["last_changeorder_state"]) is str
-    assert type(job["cpu"]) is int
+    assert job["suspend"].__class__ is bool
+    assert job["last_changeorder_state"].__class__ is str
+    assert job["cpu"].__class__ is int
 
 
 def test_input_is_not_modified():

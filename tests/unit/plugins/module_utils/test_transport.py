@@ -531,7 +531,7 @@ def test_real_http_request_is_signed_as_the_sdk_would(local_server):
         client.close()
     assert answer["RequestId"] == "srv-ok"
     (seen,) = _Recorder.requests_seen
-    path, _, query = seen["path"].partition("?")
+    path, _separator, query = seen["path"].partition("?")
     assert path == "/cn-beijing/pop/v1/sam/job/listJobs"
     assert query == signing.canonical_query(PARAMS)
     assert seen["headers"]["host"] == "127.0.0.1:%d" % port
