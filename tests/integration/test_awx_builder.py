@@ -29,13 +29,14 @@ EE_FILE = REPO / "docs" / "execution-environment.yml"
 
 
 def _env(home: Path) -> dict:
-    # As in an image build: no collection path but the one given, or ansible-galaxy would skip the
-    # collection as "already installed" wherever the test run's ANSIBLE_COLLECTIONS_PATH holds it.
+    # As in an image build: no collection but the ones installed here. ansible-galaxy otherwise skips
+    # the collection as "already installed" wherever ANSIBLE_COLLECTIONS_PATH or sys.path (PYTHONPATH)
+    # of the test run holds it.
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("ALIBABA_CLOUD_", "ALICLOUD_"))
-        and key not in ("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS")
+        and key not in ("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", "PYTHONPATH")
     }
     env.update({"HOME": str(home), "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true", "ANSIBLE_NOCOLOR": "1"})
     return env
@@ -133,6 +134,7 @@ def installed(work: Path, context: Path) -> Path:
             "collection",
             "install",
             "--offline",
+            "--force",  # a fresh image has nothing installed; never let the test machine's copy count
             "-r",
             "requirements.yml",
             "--collections-path",
