@@ -165,8 +165,20 @@ MODULE_ARGS = st.fixed_dictionaries(
 )
 
 
+def _has_reserved_key(value: object) -> bool:
+    if isinstance(value, dict):
+        return any(str(key).startswith("__ansible") or _has_reserved_key(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_reserved_key(item) for item in value)
+    return False
+
+
 def _json_safe(args: dict) -> dict:
     # Ansible hands a module JSON: what survives a JSON round trip is what a module can receive.
+    # Keys starting with "__ansible" are the wire format's own markers (ansible-core >= 2.19 decodes
+    # them before any module code runs); a controller never sends them as data.
+    if _has_reserved_key(args):
+        raise ValueError("reserved key")
     return json.loads(json.dumps(args, allow_nan=False))
 
 
@@ -174,7 +186,7 @@ def _run_module(args: dict) -> None:
     try:
         args = _json_safe(dict({"access_key_id": AK_ID, "access_key_secret": SECRET}, **args))
     except ValueError:
-        return  # NaN / infinity cannot be sent to a module
+        return  # NaN / infinity or a wire-format marker: nothing a controller sends to a module
     api = FakeSaeApi()
     api.add_jobs("cn-beijing", 3)
     import requests
