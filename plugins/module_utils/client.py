@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
+    COMMON_ARGUMENT_SPEC,
     DEFAULT_MAX_CONCURRENCY,
     list_jobs_parameters,
     validate_client_params,
@@ -64,6 +65,12 @@ def _page_from_answer(answer: dict) -> Page:
     return Page(jobs, data["TotalSize"])
 
 
+def _option(params: dict, name: str) -> object:
+    """An option's value, or its documented default when it is unset (None)."""
+    value = params.get(name)
+    return COMMON_ARGUMENT_SPEC[name]["default"] if value is None else value
+
+
 class SaeClient:
     """Lists SAE job templates: signed, retried, paged concurrently, normalised.
 
@@ -90,8 +97,8 @@ class SaeClient:
                 USER_AGENT,
                 timeout=params.get("timeout") or 30.0,
                 # None (an option left unset) must not turn certificate checks off or break retries.
-                validate_certs=True if params.get("validate_certs") is None else params["validate_certs"],
-                retry_policy=RetryPolicy(max_retries=5 if params.get("max_retries") is None else params["max_retries"]),
+                validate_certs=_option(params, "validate_certs"),
+                retry_policy=RetryPolicy(max_retries=_option(params, "max_retries")),
                 pool_size=self._max_concurrency,
             )
         self.transport = transport
