@@ -16,13 +16,21 @@ from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiE
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
 
 
+class _AnsibleModuleLoggingNul(AnsibleModule):
+    def _log_to_syslog(self, msg: str) -> None:
+        # A NUL character in an option makes syslog raise ValueError while the invocation is logged, before
+        # the options are checked: a traceback on ansible-core 2.16, a failure about syslog on later ones.
+        # Logged escaped, the option reaches the check that names what is wrong with it.
+        super()._log_to_syslog(msg.replace("\x00", "\\x00"))
+
+
 class SaeModule:
     """An ``AnsibleModule`` with the options of the ``alicloud.sae.common`` doc fragment."""
 
     def __init__(self, argument_spec: dict, **kwargs: object) -> None:
         spec = dict(COMMON_ARGUMENT_SPEC)
         spec.update(argument_spec)
-        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.module = _AnsibleModuleLoggingNul(argument_spec=spec, **kwargs)
         if REQUESTS_IMPORT_ERROR is not None:
             self.module.fail_json(msg=missing_required_lib("requests"), exception="%s" % REQUESTS_IMPORT_ERROR)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import random
 import re
 import threading
@@ -43,6 +44,7 @@ TRANSIENT_CODES = ("ServiceUnavailable", "ConnectionError", "ConnectTimeout", "R
 MAX_RETRY_AFTER = 30.0
 _ERROR_SNIPPET = 200
 _OBJECT_PREFIX = re.compile(r"^<[^>]*>: ")
+_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
 
 
 @dataclass
@@ -100,6 +102,9 @@ def resolve_endpoint(template: str | None, region: str) -> Endpoint:
     if template is not None and not isinstance(template, str):
         raise SaeParameterError("endpoint must be a URL template (text), got %s." % type(template).__name__)
     url = (template or DEFAULT_ENDPOINT).replace("{region}", region)
+    if _SPACE_OR_CONTROL.search(url):
+        # never valid in a URL, and a NUL makes the standard library raise where it looks at the host
+        raise SaeParameterError("endpoint must not contain spaces or control characters, got %r." % url)
     if "://" not in url:
         url = "https://" + url
     try:
@@ -208,10 +213,14 @@ class Transport:
         self.stats = RequestStats()
         if session is None:
             session = requests.Session()
+            # The environment is read once per endpoint (_environment) instead of on every request, where
+            # requests would also let a ~/.netrc entry replace the signed Authorization header.
+            session.trust_env = False
             adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
         self._session = session
+        self._environments: dict = {}
 
     def close(self) -> None:
         self._session.close()
@@ -248,9 +257,10 @@ class Transport:
         url = "%s%s?%s" % (endpoint.base_url, self._path, signing.canonical_query(params))
         self.stats.count_request()
         secrets = (credentials.access_key_secret, credentials.security_token)
+        proxies, verify = self._environment(endpoint)
         try:
             response = self._session.get(
-                url, headers=headers, timeout=self._timeout, verify=self._verify(), allow_redirects=False
+                url, headers=headers, timeout=self._timeout, verify=verify, proxies=proxies, allow_redirects=False
             )
             body = response.content
         except requests.exceptions.SSLError as exc:
@@ -284,9 +294,19 @@ class Transport:
             response.headers.get("x-acs-request-id"),
         )
 
-    def _verify(self) -> object:
-        # True lets requests use REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE when set.
-        return bool(self._validate_certs)
+    def _environment(self, endpoint: Endpoint) -> tuple[dict, object]:
+        """The proxies (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY) and certificate check (a CA bundle named by
+        REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE) for ``endpoint``, as requests takes them from the environment."""
+        settings = self._environments.get(endpoint.base_url)
+        if settings is None:
+            verify: object = False
+            if self._validate_certs:
+                verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            settings = self._environments[endpoint.base_url] = (
+                requests.utils.get_environ_proxies(endpoint.base_url),
+                verify,
+            )
+        return settings
 
 
 def _reason(exc: BaseException, secrets: tuple) -> str:

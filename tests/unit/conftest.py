@@ -11,7 +11,8 @@ before any test module (or anything it imports) can import it.
 
 - ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true``: the default chain never asks 100.100.100.200.
 - ``HOME`` is a scratch directory: no real ``~/.aliyun`` or ``~/.alibabacloud`` file is read.
-- Every real ``ALIBABA_CLOUD_*`` / ``ALICLOUD_*`` variable and every proxy variable is removed.
+- Every real ``ALIBABA_CLOUD_*`` / ``ALICLOUD_*`` variable, every proxy variable and the CA bundle
+  variables requests reads are removed (tests that need them set them).
 - Sockets may only reach 127.0.0.1 / ::1 / localhost (a guard below refuses anything else).
 """
 
@@ -24,7 +25,9 @@ import sys
 import tempfile
 
 _SCRATCH_HOME = tempfile.mkdtemp(prefix="alicloud-sae-unit-home-")
-_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY")
+_REQUESTS_VARIABLES = (
+    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+)  # fmt: skip
 
 
 def _make_environment_safe() -> None:
@@ -34,7 +37,7 @@ def _make_environment_safe() -> None:
         )
     for name in list(os.environ):
         upper = name.upper()
-        if upper.startswith(("ALIBABA_CLOUD_", "ALICLOUD_")) or upper in _PROXY_VARIABLES:
+        if upper.startswith(("ALIBABA_CLOUD_", "ALICLOUD_")) or upper in _REQUESTS_VARIABLES:
             del os.environ[name]
     os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
     os.environ["HOME"] = _SCRATCH_HOME

@@ -276,6 +276,11 @@ def test_endpoint_templates(template, base_url, host):
     "template, message",
     [
         ("http://user:pw@127.0.0.1:8080", "user information"),
+        ("\x00", "spaces or control characters"),
+        ("http://127.0.0.1\x00.example/{region}", "spaces or control characters"),
+        ("http://127.0.0.1:8080/ {region}", "spaces or control characters"),
+        ("http://127.0.0.1:8080/\t{region}", "spaces or control characters"),
+        ("http://127.0.0.1:8080/\x85{region}", "spaces or control characters"),
         ("http://evil.example@127.0.0.1", "user information"),
         ("http://127.0.0.1:8080/?a=b", "query string"),
         ("http://127.0.0.1:8080/#x", "fragment"),
@@ -581,3 +586,66 @@ def test_silent_server_is_a_read_timeout_after_about_timeout_per_attempt():
     assert client.stats.as_dict() == {"requests": 2, "retries": 1, "retried_codes": {"ReadTimeout": 1}}
     assert len(sleeps) == 1
     assert 0.75 <= elapsed < 2.5
+
+
+# --- what requests would take from the environment, read once per endpoint --------------------------
+
+
+def test_environment_proxy_is_used_and_no_proxy_honoured(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("NO_PROXY", "sae.cn-beijing.aliyuncs.com")
+    session = ScriptedSession(FakeResponse(200, ok_answer([])), FakeResponse(200, ok_answer([])))
+    client, _sleeps = make_transport(session)
+    client.call("cn-hangzhou", PARAMS)
+    client.call("cn-beijing", PARAMS)
+    assert session.calls[0]["proxies"].get("https") == "http://proxy.example:3128"
+    assert session.calls[1]["proxies"] == {}
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_ca_bundle_from_the_environment(monkeypatch, variable):
+    monkeypatch.setenv(variable, "/etc/example/ca.pem")
+    session = ScriptedSession(FakeResponse(200, ok_answer([])))
+    client, _sleeps = make_transport(session)
+    client.call("cn-beijing", PARAMS)
+    assert session.calls[0]["verify"] == "/etc/example/ca.pem"
+
+
+def test_validate_certs_false_wins_over_a_ca_bundle(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/example/ca.pem")
+    session = ScriptedSession(FakeResponse(200, ok_answer([])))
+    client, _sleeps = make_transport(session, validate_certs=False)
+    client.call("cn-beijing", PARAMS)
+    assert session.calls[0]["verify"] is False
+
+
+def test_environment_is_read_once_per_endpoint(monkeypatch):
+    calls = []
+    real = requests.utils.get_environ_proxies
+    monkeypatch.setattr(requests.utils, "get_environ_proxies", lambda url: calls.append(url) or real(url))
+    session = ScriptedSession(*[FakeResponse(200, ok_answer([])) for _unused in range(3)])
+    client, _sleeps = make_transport(session)
+    for region in ("cn-beijing", "cn-beijing", "cn-hangzhou"):
+        client.call(region, PARAMS)
+    assert calls == ["https://sae.cn-beijing.aliyuncs.com", "https://sae.cn-hangzhou.aliyuncs.com"]
+
+
+def test_netrc_never_replaces_the_signature(tmp_path, monkeypatch):
+    """requests lets a ~/.netrc entry replace the Authorization header: the signed one must reach the server."""
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password netrc-password\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    seen = {}
+
+    def send(adapter, request, **kwargs):
+        seen["authorization"] = request.headers.get("Authorization")
+        raise requests.exceptions.ConnectionError("stop here")
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
+    client, _sleeps = make_transport(endpoint="http://127.0.0.1:9/{region}", max_retries=0)
+    with pytest.raises(SaeApiError):
+        client.call("cn-beijing", PARAMS)
+    assert seen["authorization"].startswith("ACS3-HMAC-SHA256 ")

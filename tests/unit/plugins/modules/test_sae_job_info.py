@@ -37,6 +37,11 @@ def run(monkeypatch, **args):
         ({"region": None}, "region is required"),
         ({"region": "Not A Region"}, "is not a region id such as cn-hangzhou"),
         ({"endpoint": "http://user:pw@127.0.0.1/{region}"}, "endpoint must not contain user information"),
+        # NUL: syslog refuses it while ansible-core logs the invocation; the standard library where it parses the host
+        ({"endpoint": "\x00"}, "endpoint must not contain spaces or control characters"),
+        ({"endpoint": "http://127.0.0.1\x00:8080/{region}"}, "endpoint must not contain spaces or control characters"),
+        ({"endpoint": "http://127.0.0.1 :8080/{region}"}, "endpoint must not contain spaces or control characters"),
+        ({"region": "cn-beijing\x00"}, "is not a region id such as cn-hangzhou"),
         ({"max_concurrency": 0}, "max_concurrency must be a whole number from 1 to 64"),
         ({"max_retries": 50}, "max_retries must be a whole number from 0 to 20"),
         ({"timeout": 0}, "timeout must be a number of seconds above 0"),
