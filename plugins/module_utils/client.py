@@ -50,19 +50,31 @@ class JobListing:
 
 
 def _page_from_answer(answer: dict) -> Page:
+    """The answer's raw job templates, each checked to have the AppId the listing keys them by."""
     data = answer.get("Data")
     applications = data.get("Applications") if isinstance(data, dict) else None
+    request_id = answer.get("RequestId")
     if not isinstance(applications, list) or not isinstance(data.get("TotalSize"), int):
         raise SaeApiError(
             "InvalidResponse",
             "the answer has no Data.Applications list and Data.TotalSize number",
-            request_id=answer.get("RequestId"),
+            request_id=request_id,
         )
+    for application in applications:
+        if not isinstance(application, dict) or not isinstance(application.get("AppId"), str):
+            _normalised(Page([application], 0, request_id))  # raises the error that says what is wrong with it
+    return Page(applications, data["TotalSize"], request_id)
+
+
+def _normalised(page: Page) -> list:
     try:
-        jobs = [normalise_job(application) for application in applications]
+        return [normalise_job(application) for application in page.items]
     except SaeApiError as error:
-        raise SaeApiError(error.code, error.message, request_id=answer.get("RequestId")) from None
-    return Page(jobs, data["TotalSize"])
+        raise SaeApiError(error.code, error.message, request_id=page.request_id) from None
+
+
+def _app_id(application: dict) -> str:
+    return application["AppId"]
 
 
 def _option(params: dict, name: str) -> object:
@@ -125,6 +137,13 @@ class SaeClient:
         except SaeApiError as error:
             raise error.in_region(region) from None
 
+    @staticmethod
+    def _normalised_in(region: str, page: Page) -> list:
+        try:
+            return _normalised(page)
+        except SaeApiError as error:
+            raise error.in_region(region) from None
+
     def list_jobs(self, query: JobQuery, page_size: int = 200, current_page: int | None = None) -> JobListing:
         """Every job template of ``query`` (or only page ``current_page``), each exactly once."""
         # The region goes into the endpoint's host name: check it even if it was not given to __init__.
@@ -134,12 +153,13 @@ class SaeClient:
         parameters = list_jobs_parameters(query.filters)
         if current_page is not None:
             page = self._pool.submit(self._fetch_page, query.region, parameters, page_size, current_page).result()
-            return JobListing(query, page.items, page.total)
+            return JobListing(query, self._normalised_in(query.region, page), page.total)
         listing = list_all(
             lambda number: self._fetch_page(query.region, parameters, page_size, number),
             page_size,
             self._pool,
-            key=lambda job: job["app_id"],
+            key=_app_id,
+            convert=lambda page: self._normalised_in(query.region, page),
         )
         return JobListing(query, listing.items, listing.total)
 

@@ -14,12 +14,16 @@ a job still slips between the pages. So a listing of more than one page is read
 again (every page at once, the page count being known) and accepted only when two
 reads in a row agree; a listing that keeps changing is read again a bounded number
 of times. Jobs are de-duplicated by their id, keeping the first occurrence.
+
+Pages hold the API's raw items; only the accepted read is converted (normalised), and
+that conversion runs while the read that confirms it is still in flight, so the CPU
+work overlaps the waiting instead of adding to it.
 """
 
 from __future__ import annotations
 
 import math
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Callable
 
@@ -30,8 +34,9 @@ DEFAULT_MAX_ATTEMPTS = 5
 
 @dataclass
 class Page:
-    items: list  # normalised jobs, in the API's order
+    items: list  # the API's items, in its order
     total: int
+    request_id: str | None = None
 
 
 @dataclass
@@ -45,16 +50,41 @@ def page_count(total: int, page_size: int) -> int:
     return max(1, math.ceil(total / page_size))
 
 
-def _dedupe(pages: list[Page], key: Callable[[dict], str]) -> list:
+def _unchanged(page: Page) -> list:
+    return page.items
+
+
+def _keys(pages: list[Page], key: Callable[[dict], str]) -> list[str]:
+    """The item keys of a read, in order, each once."""
+    return list(dict.fromkeys(key(item) for page in pages for item in page.items))
+
+
+def _converted(pages: list[Page], key: Callable[[dict], str], convert: Callable[[Page], list]) -> list:
+    """The converted items of a read, each key once (its first occurrence)."""
     seen = set()
     items = []
     for page in pages:
-        for item in page.items:
+        for item, converted in zip(page.items, convert(page)):
             item_key = key(item)
             if item_key not in seen:
                 seen.add(item_key)
-                items.append(item)
+                items.append(converted)
     return items
+
+
+def _is_whole(pages: list[Page], page_size: int) -> bool:
+    """Every page of the read reports the same total, and there are as many pages as that total needs."""
+    total = pages[0].total
+    return len(pages) == page_count(total, page_size) and all(page.total == total for page in pages)
+
+
+def _collect(
+    futures: list[Future], fetch_page: Callable[[int], Page], page_size: int, executor: Executor
+) -> list[Page]:
+    """A read's pages, in order; pages the listing grew by since the read started are fetched too."""
+    pages = [future.result() for future in futures]
+    more = range(len(pages) + 1, page_count(pages[0].total, page_size) + 1)
+    return pages + [future.result() for future in [executor.submit(fetch_page, number) for number in more]]
 
 
 def list_all(
@@ -62,31 +92,34 @@ def list_all(
     page_size: int,
     executor: Executor,
     key: Callable[[dict], str],
+    convert: Callable[[Page], list] = _unchanged,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> Listing:
-    """Every item of the listing exactly once; ``fetch_page(n)`` returns page ``n`` (from 1)."""
-    previous_keys = None
-    known_pages = None
+    """Every item of the listing exactly once; ``fetch_page(n)`` returns page ``n`` (from 1).
+
+    ``convert(page)`` turns a page's items into what the listing returns, one for one.
+    """
+    # Page 1 gives the total, then the other pages are fetched at once.
+    pages = _collect([executor.submit(fetch_page, 1)], fetch_page, page_size, executor)
+    previous_keys: list | None = None
+    previous_items: list = []
     for attempt in range(1, max_attempts + 1):
-        if known_pages is None:  # page 1 gives the total, then the other pages at once
-            first = executor.submit(fetch_page, 1).result()
-            futures = [executor.submit(fetch_page, n) for n in range(2, page_count(first.total, page_size) + 1)]
-            pages = [first] + [future.result() for future in futures]
-        else:  # a re-read: the page count is known, every page at once
-            futures = [executor.submit(fetch_page, number) for number in range(1, known_pages + 1)]
-            pages = [future.result() for future in futures]
-            first = pages[0]
-            more = range(known_pages + 1, page_count(first.total, page_size) + 1)  # the listing grew
-            pages += [future.result() for future in [executor.submit(fetch_page, number) for number in more]]
-        items = _dedupe(pages, key)
-        keys = [key(item) for item in items]
-        known_pages = page_count(first.total, page_size)
-        if len(pages) == known_pages and all(page.total == first.total for page in pages):
-            # One page is one answer; more pages are only consistent when two reads in a row agree
-            # (which also settles an API count that disagrees with the jobs it lists).
-            if (len(pages) == 1 and len(items) == first.total) or keys == previous_keys:
-                return Listing(items, first.total, attempt)
-        previous_keys = keys
+        keys = _keys(pages, key)
+        if _is_whole(pages, page_size):
+            if len(pages) == 1 and len(keys) == pages[0].total:  # one page is one answer
+                return Listing(_converted(pages, key, convert), pages[0].total, attempt)
+            if keys == previous_keys:
+                # More pages are only consistent when two reads in a row agree (which also settles an API
+                # count that disagrees with the jobs it lists). The items are the first read's: the same
+                # jobs, already converted while this read was in flight.
+                return Listing(previous_items, pages[0].total, attempt)
+        if attempt == max_attempts:
+            break
+        # The next read starts now, every page at once; this read is converted while it is in flight.
+        pages_now = page_count(pages[0].total, page_size)
+        futures = [executor.submit(fetch_page, number) for number in range(1, pages_now + 1)]
+        previous_keys, previous_items = keys, _converted(pages, key, convert)
+        pages = _collect(futures, fetch_page, page_size, executor)
     raise SaeApiError(
         "InconsistentListing",
         "the job list changed during each of %d listing attempts (jobs created or deleted while paging); "

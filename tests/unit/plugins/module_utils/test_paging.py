@@ -242,3 +242,66 @@ def test_page_errors_propagate(pool):
     with pytest.raises(SaeApiError) as caught:
         paging.list_all(fetch, 3, pool, key)
     assert (caught.value.code, caught.value.request_id) == ("Throttling.User", "r-9")
+
+
+def test_only_one_read_is_converted(pool):
+    store = OffsetStore(50, 7)  # 8 pages, read twice
+    converted = []
+
+    def convert(page):
+        converted.append(len(page.items))
+        return [dict(item, converted=True) for item in page.items]
+
+    listing = paging.list_all(store.fetch_page, 7, pool, key, convert=convert)
+    assert_exact(listing, store)
+    assert all(item["converted"] for item in listing.items)
+    assert sum(converted) == 50 and len(converted) == 8
+    assert len(store.fetches) == 16
+
+
+def test_a_read_is_converted_while_the_next_one_is_in_flight(pool):
+    store = OffsetStore(20, 5)  # 4 pages
+    second_read_started = threading.Event()
+    seen = []
+
+    def fetch(number):
+        if len(store.fetches) >= 4:  # the first read had 4 pages: this is the second read
+            second_read_started.set()
+        return store.fetch_page(number)
+
+    def convert(page):
+        # Without the overlap, the second read only starts after every page is converted: this waits in vain.
+        seen.append(second_read_started.wait(timeout=5))
+        return page.items
+
+    listing = paging.list_all(fetch, 5, pool, key, convert=convert)
+    assert_exact(listing, store)
+    assert seen == [True] * 4
+
+
+def test_a_conversion_error_ends_the_listing(pool):
+    store = OffsetStore(20, 5)
+
+    def convert(page):
+        raise SaeApiError("InvalidResponse", "bad job", request_id="r-1")
+
+    with pytest.raises(SaeApiError) as caught:
+        paging.list_all(store.fetch_page, 5, pool, key, convert=convert)
+    assert caught.value.request_id == "r-1"
+
+
+def test_a_listing_that_shrinks_between_reads_settles(pool):
+    store = OffsetStore(9, 3)  # 3 pages
+    calls = {"page 1": 0}
+
+    def fetch(number):
+        if number == 1:
+            calls["page 1"] += 1
+            if calls["page 1"] == 2:  # just before the second read: three jobs go, one page fewer
+                for app_id in ("job-000", "job-001", "job-002"):
+                    store.delete(app_id)
+        return store.fetch_page(number)
+
+    listing = paging.list_all(fetch, 3, pool, key)
+    assert_exact(listing, store)
+    assert (listing.total, listing.attempts) == (6, 3)
