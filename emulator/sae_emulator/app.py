@@ -138,6 +138,7 @@ class Emulator:
         request_id: str,
         host_id: str,
     ) -> Response:
+        started = time.monotonic()
         seq = self.stats.started(listjobs.ACTION, region)
         entry: dict = {
             "seq": seq,
@@ -149,8 +150,6 @@ class Emulator:
         }
         fault: str | None = None
         try:
-            if self.injector.latency_seconds:
-                self.stop_event.wait(self.injector.latency_seconds)
             params = parse_query(raw_query)
             entry["params"] = params  # ListJobs parameters hold no secrets
             listjobs.ensure_route(method)
@@ -182,6 +181,11 @@ class Emulator:
             entry.update(status=error.status, code=error.code)
             return json_response(error.status, error.body(request_id, host_id), request_id, error.headers)
         finally:
+            # The latency is the time from the request to its answer, the emulator's own work included (as a
+            # real server's work counts toward its round trip): that work overlaps the wait, not adds to it.
+            remaining = self.injector.latency_seconds - (time.monotonic() - started)
+            if remaining > 0:
+                self.stop_event.wait(remaining)
             entry["fault"] = fault
             self.stats.finished(entry)
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 from emu_helpers import Creds, call, error_code, job_params
 
-from sae_emulator import EmulatorServer, Faults, data
+from sae_emulator import EmulatorServer, Faults, data, listjobs
 
 
 def statuses(server, count: int, region=None) -> list:
@@ -20,6 +20,22 @@ def test_latency_is_added():
         started = time.perf_counter()
         assert call(server).status_code == 200
         assert time.perf_counter() - started >= 0.15
+
+
+def test_latency_includes_the_emulators_own_work(monkeypatch):
+    """The latency is request to answer, as a real server's round trip: 400 ms of work fit in 500 ms of it."""
+    slow_answer = listjobs.answer
+
+    def answer(*args, **kwargs):
+        time.sleep(0.4)
+        return slow_answer(*args, **kwargs)
+
+    monkeypatch.setattr(listjobs, "answer", answer)
+    with EmulatorServer(faults={"latency_ms": 500}) as server:
+        started = time.perf_counter()
+        assert call(server).status_code == 200
+        elapsed = time.perf_counter() - started
+    assert 0.5 <= elapsed < 0.8, elapsed  # added one after the other, they would take 0.9 s
 
 
 def test_concurrent_requests_with_latency_are_not_serialised():
