@@ -130,12 +130,20 @@ class SaeClient:
     def stats(self) -> dict:
         return self.transport.stats.as_dict()
 
-    def _fetch_page(self, region: str, parameters: dict, page_size: int, number: int) -> Page:
-        answer = self.transport.call(region, dict(parameters, PageSize=str(page_size), CurrentPage=str(number)))
+    def _fetch_page(self, region: str, parameters: dict, page_size: int, number: int, before: Page | None) -> Page:
+        answer = self.transport.fetch(
+            region,
+            dict(parameters, PageSize=str(page_size), CurrentPage=str(number)),
+            previous=None if before is None else before.source,
+        )
+        if before is not None and answer is before.source:
+            return before  # the same answer as last time: already decoded and checked
         try:
-            return _page_from_answer(answer)
+            page = _page_from_answer(answer.document)
         except SaeApiError as error:
             raise error.in_region(region) from None
+        page.source = answer
+        return page
 
     @staticmethod
     def _normalised_in(region: str, page: Page) -> list:
@@ -152,10 +160,10 @@ class SaeClient:
         current_page = validate_current_page(current_page)
         parameters = list_jobs_parameters(query.filters)
         if current_page is not None:
-            page = self._pool.submit(self._fetch_page, query.region, parameters, page_size, current_page).result()
+            page = self._pool.submit(self._fetch_page, query.region, parameters, page_size, current_page, None).result()
             return JobListing(query, self._normalised_in(query.region, page), page.total)
         listing = list_all(
-            lambda number: self._fetch_page(query.region, parameters, page_size, number),
+            lambda number, before: self._fetch_page(query.region, parameters, page_size, number, before),
             page_size,
             self._pool,
             key=_app_id,

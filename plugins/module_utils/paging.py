@@ -17,7 +17,9 @@ of times. Jobs are de-duplicated by their id, keeping the first occurrence.
 
 Pages hold the API's raw items; only the accepted read is converted (normalised), and
 that conversion runs while the read that confirms it is still in flight, so the CPU
-work overlaps the waiting instead of adding to it.
+work overlaps the waiting instead of adding to it. A re-read hands ``fetch_page`` the
+page it read before, which it may return as it is when the answer has not changed, so
+that an unchanged page is not decoded twice.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError
 
@@ -37,6 +39,10 @@ class Page:
     items: list  # the API's items, in its order
     total: int
     request_id: str | None = None
+    source: object = None  # what the page was read from, for ``fetch_page`` to tell an unchanged page
+
+
+FetchPage = Callable[[int, Optional[Page]], Page]
 
 
 @dataclass
@@ -78,29 +84,28 @@ def _is_whole(pages: list[Page], page_size: int) -> bool:
     return len(pages) == page_count(total, page_size) and all(page.total == total for page in pages)
 
 
-def _collect(
-    futures: list[Future], fetch_page: Callable[[int], Page], page_size: int, executor: Executor
-) -> list[Page]:
+def _collect(futures: list[Future], fetch_page: FetchPage, page_size: int, executor: Executor) -> list[Page]:
     """A read's pages, in order; pages the listing grew by since the read started are fetched too."""
     pages = [future.result() for future in futures]
     more = range(len(pages) + 1, page_count(pages[0].total, page_size) + 1)
-    return pages + [future.result() for future in [executor.submit(fetch_page, number) for number in more]]
+    return pages + [future.result() for future in [executor.submit(fetch_page, number, None) for number in more]]
 
 
 def list_all(
-    fetch_page: Callable[[int], Page],
+    fetch_page: FetchPage,
     page_size: int,
     executor: Executor,
     key: Callable[[dict], str],
     convert: Callable[[Page], list] = _unchanged,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> Listing:
-    """Every item of the listing exactly once; ``fetch_page(n)`` returns page ``n`` (from 1).
+    """Every item of the listing exactly once; ``fetch_page(n, before)`` returns page ``n`` (from 1), given
+    the page ``n`` of the read before (or None), which it may return when the page has not changed.
 
     ``convert(page)`` turns a page's items into what the listing returns, one for one.
     """
     # Page 1 gives the total, then the other pages are fetched at once.
-    pages = _collect([executor.submit(fetch_page, 1)], fetch_page, page_size, executor)
+    pages = _collect([executor.submit(fetch_page, 1, None)], fetch_page, page_size, executor)
     previous_keys: list | None = None
     previous_items: list = []
     for attempt in range(1, max_attempts + 1):
@@ -117,7 +122,10 @@ def list_all(
             break
         # The next read starts now, every page at once; this read is converted while it is in flight.
         pages_now = page_count(pages[0].total, page_size)
-        futures = [executor.submit(fetch_page, number) for number in range(1, pages_now + 1)]
+        futures = [
+            executor.submit(fetch_page, number, pages[number - 1] if number <= len(pages) else None)
+            for number in range(1, pages_now + 1)
+        ]
         previous_keys, previous_items = keys, _converted(pages, key, convert)
         pages = _collect(futures, fetch_page, page_size, executor)
     raise SaeApiError(

@@ -11,6 +11,7 @@ import contextlib
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -259,6 +260,8 @@ class FakeSaeApi:
         self.failures: dict = {}  # region -> list of (status, body, headers), consumed in order
         self.sticky_failures: dict = {}  # region -> (status, body, headers), every time
         self.delay = 0.0
+        self.gateway_request_ids = False  # True: UUID request ids, also in an x-acs-request-id header
+        self.before_answer: Any = None  # called with (region, page number) before a page is answered
         self.calls: list = []
         self._lock = threading.Lock()
         self._in_flight = 0
@@ -320,12 +323,18 @@ class FakeSaeApi:
         if failure:
             status, body, extra_headers = failure
             return FakeResponse(status, body, extra_headers)
-        jobs = [job for job in self.jobs.get(region, []) if self._matches(job, params)]
         size = int(params.get("PageSize", "10"))
         page = int(params.get("CurrentPage", "1"))
-        answer = ok_answer(jobs[(page - 1) * size : page * size], total=len(jobs), request_id="req-%d" % number)
+        if self.before_answer is not None:
+            self.before_answer(region, page)
+        jobs = [job for job in self.jobs.get(region, []) if self._matches(job, params)]
+        request_id, extra_headers = "req-%d" % number, None
+        if self.gateway_request_ids:
+            request_id = "%s" % uuid.uuid4()
+            extra_headers = {"x-acs-request-id": request_id}
+        answer = ok_answer(jobs[(page - 1) * size : page * size], total=len(jobs), request_id=request_id)
         answer["Data"].update(CurrentPage=page, PageSize=size)
-        return FakeResponse(200, answer)
+        return FakeResponse(200, answer, extra_headers)
 
     @staticmethod
     def _matches(job: dict, params: dict) -> bool:

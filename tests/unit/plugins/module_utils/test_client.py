@@ -290,3 +290,27 @@ def test_bad_client_options_send_nothing(fake_api, overrides, regions, max_concu
 
 def test_user_agent_names_the_collection_version():
     assert client_module.USER_AGENT.startswith("alicloud.sae/%s (Ansible collection; Python " % COLLECTION_VERSION)
+
+
+def test_a_confirming_read_decodes_only_the_pages_that_changed(fake_api, monkeypatch):
+    from ansible_collections.alicloud.sae.plugins.module_utils import transport
+
+    fake_api.gateway_request_ids = True
+    raw = fake_api.add_jobs("cn-beijing", 45)
+    reads = {"page 3": 0}
+
+    def job_finishes_during_the_second_read(region, page):
+        if page == 3:
+            reads["page 3"] += 1
+            if reads["page 3"] == 2:
+                raw[44]["LastJobState"] = "Succeeded"  # a field changes; the set of jobs does not
+
+    fake_api.before_answer = job_finishes_during_the_second_read
+    decoded = []
+    real_decode = transport.decode_answer
+    monkeypatch.setattr(transport, "decode_answer", lambda *args: decoded.append(args[0]) or real_decode(*args))
+    with make_client() as client:
+        listing = client.list_jobs(JobQuery("cn-beijing"), page_size=20)
+    assert app_ids(listing.jobs) == [job["AppId"] for job in raw]
+    assert len(fake_api.calls) == 6  # 3 pages, read twice
+    assert len(decoded) == 4  # the first read, and the one page that changed

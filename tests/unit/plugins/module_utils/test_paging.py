@@ -53,7 +53,7 @@ class OffsetStore:
     def delete(self, app_id):
         self.items = [item for item in self.items if item["app_id"] != app_id]
 
-    def fetch_page(self, number):
+    def fetch_page(self, number, before=None):
         with self._lock:
             self.fetches.append(number)
             for change in self.before_page.pop(number, []):
@@ -122,9 +122,9 @@ def test_every_item_exactly_once_in_api_order(count, page_size):
 def test_api_order_is_kept_when_later_pages_finish_first(pool):
     store = OffsetStore(40, 5)  # 8 pages
 
-    def slow_early_pages(number):
+    def slow_early_pages(number, before=None):
         time.sleep((8 - number) * 0.01)
-        return store.fetch_page(number)
+        return store.fetch_page(number, before)
 
     listing = paging.list_all(slow_early_pages, 5, pool, key)
     assert_exact(listing, store)
@@ -136,7 +136,7 @@ def test_pages_after_the_first_are_fetched_concurrently_within_the_pool():
     state = {"in_flight": 0, "max": 0, "alone_first": None}
     store = OffsetStore(120, 10)  # 12 pages
 
-    def fetch(number):
+    def fetch(number, before=None):
         with lock:
             state["in_flight"] += 1
             state["max"] = max(state["max"], state["in_flight"])
@@ -145,7 +145,7 @@ def test_pages_after_the_first_are_fetched_concurrently_within_the_pool():
         time.sleep(0.05)
         with lock:
             state["in_flight"] -= 1
-        return store.fetch_page(number)
+        return store.fetch_page(number, before)
 
     with ThreadPoolExecutor(max_workers=4) as executor:
         listing = paging.list_all(fetch, 10, executor, key)
@@ -222,7 +222,7 @@ def test_two_identical_listings_are_accepted_when_total_disagrees(pool):
 def test_duplicates_from_the_api_are_dropped_keeping_the_first(pool):
     pages = {1: ["a", "b", "c"], 2: ["c", "d", "e"]}  # the API repeats "c"
 
-    def fetch(number):
+    def fetch(number, before=None):
         return paging.Page([{"app_id": name, "page": number} for name in pages[number]], 6)
 
     listing = paging.list_all(fetch, 3, pool, key)
@@ -234,10 +234,10 @@ def test_duplicates_from_the_api_are_dropped_keeping_the_first(pool):
 def test_page_errors_propagate(pool):
     store = OffsetStore(9, 3)
 
-    def fetch(number):
+    def fetch(number, before=None):
         if number == 3:
             raise SaeApiError("Throttling.User", "slow down", request_id="r-9")
-        return store.fetch_page(number)
+        return store.fetch_page(number, before)
 
     with pytest.raises(SaeApiError) as caught:
         paging.list_all(fetch, 3, pool, key)
@@ -264,10 +264,10 @@ def test_a_read_is_converted_while_the_next_one_is_in_flight(pool):
     second_read_started = threading.Event()
     seen = []
 
-    def fetch(number):
+    def fetch(number, before=None):
         if len(store.fetches) >= 4:  # the first read had 4 pages: this is the second read
             second_read_started.set()
-        return store.fetch_page(number)
+        return store.fetch_page(number, before)
 
     def convert(page):
         # Without the overlap, the second read only starts after every page is converted: this waits in vain.
@@ -294,14 +294,62 @@ def test_a_listing_that_shrinks_between_reads_settles(pool):
     store = OffsetStore(9, 3)  # 3 pages
     calls = {"page 1": 0}
 
-    def fetch(number):
+    def fetch(number, before=None):
         if number == 1:
             calls["page 1"] += 1
             if calls["page 1"] == 2:  # just before the second read: three jobs go, one page fewer
                 for app_id in ("job-000", "job-001", "job-002"):
                     store.delete(app_id)
-        return store.fetch_page(number)
+        return store.fetch_page(number, before)
 
     listing = paging.list_all(fetch, 3, pool, key)
     assert_exact(listing, store)
     assert (listing.total, listing.attempts) == (6, 3)
+
+
+def test_a_reread_is_handed_the_page_read_before():
+    store = OffsetStore(20, 5)  # 4 pages
+    handed = []
+
+    def fetch(number, before=None):
+        handed.append((number, None if before is None else ids(before.items)))
+        return store.fetch_page(number, before)
+
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        listing = paging.list_all(fetch, 5, executor, key)
+    assert_exact(listing, store)
+    first, second = handed[:4], sorted(handed[4:])
+    assert [before for _number, before in first] == [None] * 4
+    assert second == [(n, ["job-%03d" % i for i in range(5 * (n - 1), 5 * n)]) for n in range(1, 5)]
+
+
+def test_unchanged_pages_handed_back_are_accepted_and_converted_once(pool):
+    store = OffsetStore(20, 5)
+    converted = []
+
+    def fetch(number, before=None):
+        page = store.fetch_page(number, before)
+        if before is not None and before.items == page.items:
+            return before  # what the client does for an answer that did not change
+        return page
+
+    def convert(page):
+        converted.append(id(page))
+        return page.items
+
+    listing = paging.list_all(fetch, 5, pool, key, convert=convert)
+    assert_exact(listing, store)
+    assert listing.attempts == 2 and len(converted) == 4
+
+
+def test_a_changed_page_among_unchanged_ones_still_relists(pool):
+    store = OffsetStore(9, 3)  # pages [0 1 2] [3 4 5] [6 7 8]
+    store.before_page[2] = [lambda: store.delete("job-000"), store.create_last]  # job-003 slips onto page 1
+
+    def fetch(number, before=None):
+        page = store.fetch_page(number, before)
+        return before if before is not None and before.items == page.items else page
+
+    listing = paging.list_all(fetch, 3, pool, key)
+    assert_exact(listing, store)
+    assert "job-003" in ids(listing.items)

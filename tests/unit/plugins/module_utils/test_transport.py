@@ -649,3 +649,80 @@ def test_netrc_never_replaces_the_signature(tmp_path, monkeypatch):
     with pytest.raises(SaeApiError):
         client.call("cn-beijing", PARAMS)
     assert seen["authorization"].startswith("ACS3-HMAC-SHA256 ")
+
+
+# --- an answer the same as the one before is not decoded again ---------------------------------------
+
+RID_A = "5D0B8C1E-0000-4000-8000-00000000000A"
+RID_B = "5D0B8C1E-0000-4000-8000-00000000000B"
+
+
+def test_fingerprint_is_the_body_but_its_request_id():
+    body_a = json.dumps(ok_answer([{"AppId": "a"}], request_id=RID_A)).encode()
+    body_b = json.dumps(ok_answer([{"AppId": "a"}], request_id=RID_B)).encode()
+    other = json.dumps(ok_answer([{"AppId": "b"}], request_id=RID_B)).encode()
+    assert transport.fingerprint(body_a, RID_A) == transport.fingerprint(body_b, RID_B)
+    assert transport.fingerprint(body_a, RID_A) != transport.fingerprint(other, RID_B)
+
+
+@pytest.mark.parametrize(
+    "body, request_id",
+    [
+        (b'{"RequestId": "req-1"}', "req-1"),  # too short to be sure it is the id
+        (b'{"RequestId": "x"}', RID_A),  # not in the body
+        (b'{"RequestId": "req-1"}', None),  # no header, and the body's id too short
+        (b'{"RequestId": "%s", "Message": "%s"}' % (RID_A.encode(), RID_A.encode()), RID_A),  # twice
+    ],
+)
+def test_no_fingerprint_without_one_long_request_id(body, request_id):
+    assert transport.fingerprint(body, request_id) is None
+
+
+def test_fingerprint_without_the_header_takes_the_bodys_request_id():
+    body_a = json.dumps(ok_answer([{"AppId": "a"}], request_id=RID_A)).encode()
+    body_b = json.dumps(ok_answer([{"AppId": "a"}], request_id=RID_B)).encode()
+    assert transport.fingerprint(body_a, None) is not None
+    assert transport.fingerprint(body_a, None) == transport.fingerprint(body_b, None)
+    assert transport.fingerprint(body_a, None) != transport.fingerprint(body_b.replace(b'"a"', b'"b"'), None)
+
+
+def test_fingerprint_tells_where_the_id_stands():
+    # the same bytes around an id, the id elsewhere: "ab" + id + "c" and "a" + id + "bc"
+    assert transport.fingerprint(b"ab" + RID_A.encode() + b"c", RID_A) != transport.fingerprint(
+        b"a" + RID_B.encode() + b"bc", RID_B
+    )
+
+
+def _gateway_answer(applications, request_id, status=200):
+    return FakeResponse(status, ok_answer(applications, request_id=request_id), {"x-acs-request-id": request_id})
+
+
+def test_fetch_returns_the_previous_answer_when_only_the_request_id_changed(monkeypatch):
+    decoded = []
+    real_decode = transport.decode_answer
+    monkeypatch.setattr(transport, "decode_answer", lambda *args: decoded.append(args[0]) or real_decode(*args))
+    session = ScriptedSession(
+        _gateway_answer([{"AppId": "a"}], RID_A),
+        _gateway_answer([{"AppId": "a"}], RID_B),
+        _gateway_answer([{"AppId": "a", "LastJobState": "Running"}], RID_A),
+    )
+    client, _sleeps = make_transport(session)
+    first = client.fetch("cn-beijing", PARAMS)
+    again = client.fetch("cn-beijing", PARAMS, previous=first)
+    changed = client.fetch("cn-beijing", PARAMS, previous=first)
+    assert again is first
+    assert changed is not first and changed.document["Data"]["Applications"][0]["LastJobState"] == "Running"
+    assert decoded == [200, 200]  # the unchanged answer was not decoded
+
+
+def test_an_error_answer_is_never_taken_for_the_previous_one():
+    error_body = error_answer("Throttling.User", "slow down", RID_B)
+    session = ScriptedSession(
+        _gateway_answer([{"AppId": "a"}], RID_A),
+        FakeResponse(429, error_body, {"x-acs-request-id": RID_B}),
+    )
+    client, _sleeps = make_transport(session, max_retries=0)
+    first = client.fetch("cn-beijing", PARAMS)
+    with pytest.raises(SaeApiError) as caught:
+        client.fetch("cn-beijing", PARAMS, previous=first)
+    assert caught.value.code == "Throttling.User"
