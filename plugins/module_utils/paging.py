@@ -15,11 +15,11 @@ again (every page at once, the page count being known) and accepted only when tw
 reads in a row agree; a listing that keeps changing is read again a bounded number
 of times. Jobs are de-duplicated by their id, keeping the first occurrence.
 
-Pages hold the API's raw items; only the accepted read is converted (normalised), and
-that conversion runs while the read that confirms it is still in flight, so the CPU
-work overlaps the waiting instead of adding to it. A re-read hands ``fetch_page`` the
-page it read before, which it may return as it is when the answer has not changed, so
-that an unchanged page is not decoded twice.
+Pages hold the API's raw items. A read is converted (normalised) while the next read is
+in flight, so the CPU work overlaps the waiting instead of adding to it, and the listing
+returned is the first of the two reads that agree: a listing that is stable converts
+one read. A re-read hands ``fetch_page`` the page it read before, which it may return
+as it is when the answer has not changed, so that an unchanged page is not decoded twice.
 """
 
 from __future__ import annotations
@@ -121,12 +121,17 @@ def list_all(
         if attempt == max_attempts:
             break
         # The next read starts now, every page at once; this read is converted while it is in flight.
-        pages_now = page_count(pages[0].total, page_size)
+        next_read_pages = page_count(pages[0].total, page_size)
         futures = [
             executor.submit(fetch_page, number, pages[number - 1] if number <= len(pages) else None)
-            for number in range(1, pages_now + 1)
+            for number in range(1, next_read_pages + 1)
         ]
-        previous_keys, previous_items = keys, _converted(pages, key, convert)
+        try:
+            previous_keys, previous_items = keys, _converted(pages, key, convert)
+        except Exception:
+            for future in futures:  # the listing has failed: its next read need not run
+                future.cancel()
+            raise
         pages = _collect(futures, fetch_page, page_size, executor)
     raise SaeApiError(
         "InconsistentListing",

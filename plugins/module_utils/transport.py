@@ -96,39 +96,22 @@ class RequestStats:
 @dataclass(frozen=True)
 class Answer:
     """A successful answer. ``fingerprint`` identifies its body but for the request id (all that differs
-    between two answers to the same question), or is None when the id cannot be told."""
+    between two answers to the same question), or is None when the body has no request id."""
 
     document: dict
     fingerprint: tuple | None = None
 
 
-def _body_request_id(body: bytes) -> str | None:
-    match = _REQUEST_ID_MEMBER.search(body)
-    return match.group(1).decode("ascii") if match else None
+def fingerprint(body: bytes) -> tuple | None:
+    """Where the body's ``RequestId`` value stands, the body's length, and the SHA-256 of the bytes around it.
 
-
-def _only_place(body: bytes, request_id: str | None) -> tuple[int, int] | None:
-    """Where ``request_id`` stands in ``body`` (start, end), if it is as long as a UUID and there once."""
-    if not request_id or len(request_id) < 16:
-        return None
-    marker = request_id.encode("utf-8")
-    at = body.find(marker)
-    if at < 0 or body.find(marker, at + 1) >= 0:
-        return None
-    return at, at + len(marker)
-
-
-def fingerprint(body: bytes, request_id: str | None) -> tuple | None:
-    """Where the request id stands in ``body``, the body's length, and the SHA-256 of the bytes around it.
-
-    Two bodies with equal fingerprints are the same bytes but for a request id at the same place. The id is
-    the ``x-acs-request-id`` header's, else the body's ``RequestId`` member's. An id shorter than a UUID, or
-    found other than exactly once, gives no fingerprint (and no shortcut).
+    Two bodies with equal fingerprints are the same bytes but for the request id, at the same place. None
+    when the body has no ``RequestId`` member as long as a UUID (then there is no shortcut).
     """
-    place = _only_place(body, request_id) or _only_place(body, _body_request_id(body))
-    if place is None:
+    match = _REQUEST_ID_MEMBER.search(body)
+    if match is None:
         return None
-    at, end = place
+    at, end = match.span(1)
     digest = hashlib.sha256(memoryview(body)[:at])
     digest.update(memoryview(body)[end:])
     return (at, len(body), digest.digest())
@@ -308,7 +291,7 @@ class Transport:
         proxies, verify = self._environment(endpoint)
         try:
             response = self._session.get(
-                url, headers=headers, timeout=self._timeout, verify=verify, proxies=proxies, allow_redirects=False
+                url, headers=headers, timeout=self._timeout, verify=verify, proxies=dict(proxies), allow_redirects=False
             )
             body = response.content
         except requests.exceptions.SSLError as exc:
@@ -334,10 +317,9 @@ class Transport:
             raise SaeApiError(
                 "RequestError", "request to %s failed: %s" % (endpoint.host, _reason(exc, secrets))
             ) from None
-        request_id = response.headers.get("x-acs-request-id")
         body_print = None
         if response.status_code == 200:
-            body_print = fingerprint(body, request_id)
+            body_print = fingerprint(body)
             if body_print is not None and previous is not None and previous.fingerprint == body_print:
                 return previous
         document = decode_answer(
@@ -345,7 +327,7 @@ class Transport:
             body,
             response.headers.get("Content-Type", ""),
             response.headers.get("Retry-After"),
-            request_id,
+            response.headers.get("x-acs-request-id"),
         )
         return Answer(document, body_print)
 
@@ -356,12 +338,24 @@ class Transport:
         if settings is None:
             verify: object = False
             if self._validate_certs:
-                verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+                verify = _ca_bundle() or True
             settings = self._environments[endpoint.base_url] = (
                 requests.utils.get_environ_proxies(endpoint.base_url),
                 verify,
             )
         return settings
+
+
+def _ca_bundle() -> str | None:
+    """The CA bundle requests would take from the environment; one that is not there is an error now,
+    not a traceback from deep inside requests at the first request."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        path = os.environ.get(name)
+        if path:
+            if not os.path.exists(path):
+                raise SaeParameterError("%s names %r, which does not exist." % (name, path))
+            return path
+    return None
 
 
 def _reason(exc: BaseException, secrets: tuple) -> str:

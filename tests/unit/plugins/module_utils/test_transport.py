@@ -604,12 +604,14 @@ def test_environment_proxy_is_used_and_no_proxy_honoured(monkeypatch):
 
 
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
-def test_ca_bundle_from_the_environment(monkeypatch, variable):
-    monkeypatch.setenv(variable, "/etc/example/ca.pem")
+def test_ca_bundle_from_the_environment(monkeypatch, tmp_path, variable):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("", encoding="utf-8")
+    monkeypatch.setenv(variable, str(bundle))
     session = ScriptedSession(FakeResponse(200, ok_answer([])))
     client, _sleeps = make_transport(session)
     client.call("cn-beijing", PARAMS)
-    assert session.calls[0]["verify"] == "/etc/example/ca.pem"
+    assert session.calls[0]["verify"] == str(bundle)
 
 
 def test_validate_certs_false_wins_over_a_ca_bundle(monkeypatch):
@@ -661,36 +663,36 @@ def test_fingerprint_is_the_body_but_its_request_id():
     body_a = json.dumps(ok_answer([{"AppId": "a"}], request_id=RID_A)).encode()
     body_b = json.dumps(ok_answer([{"AppId": "a"}], request_id=RID_B)).encode()
     other = json.dumps(ok_answer([{"AppId": "b"}], request_id=RID_B)).encode()
-    assert transport.fingerprint(body_a, RID_A) == transport.fingerprint(body_b, RID_B)
-    assert transport.fingerprint(body_a, RID_A) != transport.fingerprint(other, RID_B)
+    assert transport.fingerprint(body_a) is not None
+    assert transport.fingerprint(body_a) == transport.fingerprint(body_b)
+    assert transport.fingerprint(body_a) != transport.fingerprint(other)
 
 
 @pytest.mark.parametrize(
-    "body, request_id",
+    "body",
     [
-        (b'{"RequestId": "req-1"}', "req-1"),  # too short to be sure it is the id
-        (b'{"RequestId": "x"}', RID_A),  # not in the body
-        (b'{"RequestId": "req-1"}', None),  # no header, and the body's id too short
-        (b'{"RequestId": "%s", "Message": "%s"}' % (RID_A.encode(), RID_A.encode()), RID_A),  # twice
+        b'{"RequestId": "req-1"}',  # too short to be sure it is the id
+        b'{"Data": {}}',  # no id at all
+        b'{"RequestId": 12345678901234567890}',  # not text
     ],
 )
-def test_no_fingerprint_without_one_long_request_id(body, request_id):
-    assert transport.fingerprint(body, request_id) is None
+def test_no_fingerprint_without_a_request_id_member(body):
+    assert transport.fingerprint(body) is None
 
 
-def test_fingerprint_without_the_header_takes_the_bodys_request_id():
-    body_a = json.dumps(ok_answer([{"AppId": "a"}], request_id=RID_A)).encode()
-    body_b = json.dumps(ok_answer([{"AppId": "a"}], request_id=RID_B)).encode()
-    assert transport.fingerprint(body_a, None) is not None
-    assert transport.fingerprint(body_a, None) == transport.fingerprint(body_b, None)
-    assert transport.fingerprint(body_a, None) != transport.fingerprint(body_b.replace(b'"a"', b'"b"'), None)
+def test_only_the_request_id_value_is_left_out():
+    # the id's text elsewhere in the body is part of what must be equal
+    body_a = b'{"RequestId": "%s", "Message": "%s"}' % (RID_A.encode(), RID_A.encode())
+    body_b = b'{"RequestId": "%s", "Message": "%s"}' % (RID_B.encode(), RID_A.encode())
+    body_c = b'{"RequestId": "%s", "Message": "%s"}' % (RID_B.encode(), RID_B.encode())
+    assert transport.fingerprint(body_a) == transport.fingerprint(body_b) != transport.fingerprint(body_c)
 
 
 def test_fingerprint_tells_where_the_id_stands():
-    # the same bytes around an id, the id elsewhere: "ab" + id + "c" and "a" + id + "bc"
-    assert transport.fingerprint(b"ab" + RID_A.encode() + b"c", RID_A) != transport.fingerprint(
-        b"a" + RID_B.encode() + b"bc", RID_B
-    )
+    # the same bytes around the id, the id elsewhere
+    body_a = b'{"A": "x", "RequestId": "%s", "B": "y"}' % RID_A.encode()
+    body_b = b'{"A": "x", "B": "y", "RequestId": "%s"}' % RID_B.encode()
+    assert transport.fingerprint(body_a) != transport.fingerprint(body_b)
 
 
 def _gateway_answer(applications, request_id, status=200):
@@ -726,3 +728,12 @@ def test_an_error_answer_is_never_taken_for_the_previous_one():
     with pytest.raises(SaeApiError) as caught:
         client.fetch("cn-beijing", PARAMS, previous=first)
     assert caught.value.code == "Throttling.User"
+
+
+def test_a_missing_ca_bundle_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    session = ScriptedSession(FakeResponse(200, ok_answer([])))
+    client, _sleeps = make_transport(session)
+    with pytest.raises(SaeParameterError, match="REQUESTS_CA_BUNDLE names .*missing.pem.*, which does not exist"):
+        client.call("cn-beijing", PARAMS)
+    assert session.calls == []

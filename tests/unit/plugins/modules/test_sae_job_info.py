@@ -181,3 +181,42 @@ def test_transient_error_is_retried(fake_api, monkeypatch):
     assert outcome == "exit"
     assert len(result["jobs"]) == 2
     assert result["api_stats"] == {"requests": 2, "retries": 1, "retried_codes": {"ServiceUnavailable": 1}}
+
+
+def _syslog_like_python_312(logged):
+    def syslog(priority, message):
+        if "\x00" in message:
+            raise ValueError("embedded null character")  # what syslog.syslog does on Python >= 3.12
+        logged.append(message)
+
+    return syslog
+
+
+def test_a_nul_in_an_option_is_logged_escaped_and_checked_like_any_input(fake_api, monkeypatch):
+    from ansible.module_utils import basic
+
+    logged = []
+    monkeypatch.setattr(basic, "has_journal", False)
+    monkeypatch.setattr(basic, "HAS_SYSLOG", True)
+    monkeypatch.setattr(basic.syslog, "syslog", _syslog_like_python_312(logged))
+    outcome, result = run(monkeypatch, endpoint="http://127.0.0.1\x00/{region}")
+    assert outcome == "fail"
+    assert "endpoint must not contain spaces or control characters" in result["msg"]
+    assert any("endpoint=http://127.0.0.1\\x00/{region}" in message for message in logged)
+    assert fake_api.calls == []
+
+
+def test_a_secret_holding_a_nul_is_still_kept_out_of_the_log(fake_api, monkeypatch):
+    from ansible.module_utils import basic
+
+    fake_api.add_jobs("cn-beijing", 1)
+    secret = "nul\x00secret-value"
+    fake_api.secrets[AK_ID] = secret
+    logged = []
+    monkeypatch.setattr(basic, "has_journal", False)
+    monkeypatch.setattr(basic, "HAS_SYSLOG", True)
+    monkeypatch.setattr(basic.syslog, "syslog", _syslog_like_python_312(logged))
+    # the secret also inside another option, which ansible-core masks in the log by value
+    outcome, _result = run(monkeypatch, access_key_secret=secret, app_name="x" + secret)
+    assert outcome == "exit"
+    assert logged and not any("secret-value" in message for message in logged)
