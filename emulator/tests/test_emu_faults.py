@@ -38,6 +38,17 @@ def test_latency_includes_the_emulators_own_work(monkeypatch):
     assert 0.5 <= elapsed < 0.8, elapsed  # added one after the other, they would take 0.9 s
 
 
+def test_small_answers_on_a_kept_alive_connection_do_not_stall():
+    """Headers and body are two writes: with Nagle's algorithm each small answer waited ~40 ms for an ACK."""
+    with EmulatorServer(dataset=data.generate(jobs=5, seed=4)) as server, requests.Session() as session:
+        call(server, job_params(PageSize=1), session=session)  # connect
+        started = time.perf_counter()
+        for _unused in range(20):
+            assert call(server, job_params(PageSize=1), session=session).status_code == 200
+        elapsed = time.perf_counter() - started
+    assert elapsed < 0.6, elapsed  # 20 x 40 ms of stalls alone would be 0.8 s
+
+
 def test_concurrent_requests_with_latency_are_not_serialised():
     with EmulatorServer(dataset=data.generate(jobs=400, seed=4), faults={"latency_ms": 600}) as server:
         started = time.perf_counter()
