@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
@@ -23,7 +25,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
-from ansible_collections.alicloud.sae.plugins.module_utils.normalise import normalise_job
+from ansible_collections.alicloud.sae.plugins.module_utils.normalise import job_key, normalise_job
 from ansible_collections.alicloud.sae.plugins.module_utils.paging import Page, list_all
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import RetryPolicy, Transport
 from ansible_collections.alicloud.sae.plugins.module_utils.version import COLLECTION_VERSION
@@ -49,32 +51,31 @@ class JobListing:
     total_size: int
 
 
-def _page_from_answer(answer: dict) -> Page:
+@contextmanager
+def _answer_context(region: str, request_id: str | None) -> Iterator[None]:
+    """What is wrong with an answer is an error naming its region and request id."""
+    try:
+        yield
+    except SaeApiError as error:
+        raise SaeApiError(error.code, error.message, request_id=request_id, region=region) from None
+
+
+def _page_from_answer(answer: dict, region: str) -> Page:
     """The answer's raw job templates, each checked to have the AppId the listing keys them by."""
     data = answer.get("Data")
     applications = data.get("Applications") if isinstance(data, dict) else None
     request_id = answer.get("RequestId")
-    if not isinstance(applications, list) or not isinstance(data.get("TotalSize"), int):
-        raise SaeApiError(
-            "InvalidResponse",
-            "the answer has no Data.Applications list and Data.TotalSize number",
-            request_id=request_id,
-        )
-    for application in applications:
-        if not isinstance(application, dict) or not isinstance(application.get("AppId"), str):
-            _normalised(Page([application], 0, request_id))  # raises the error that says what is wrong with it
+    with _answer_context(region, request_id):
+        if not isinstance(applications, list) or not isinstance(data.get("TotalSize"), int):
+            raise SaeApiError("InvalidResponse", "the answer has no Data.Applications list and Data.TotalSize number")
+        for application in applications:
+            job_key(application)
     return Page(applications, data["TotalSize"], request_id)
 
 
-def _normalised(page: Page) -> list:
-    try:
+def _normalised(page: Page, region: str) -> list:
+    with _answer_context(region, page.request_id):
         return [normalise_job(application) for application in page.items]
-    except SaeApiError as error:
-        raise SaeApiError(error.code, error.message, request_id=page.request_id) from None
-
-
-def _app_id(application: dict) -> str:
-    return application["AppId"]
 
 
 def _option(params: dict, name: str) -> object:
@@ -138,19 +139,9 @@ class SaeClient:
         )
         if before is not None and answer is before.source:
             return before  # the same answer as last time: already decoded and checked
-        try:
-            page = _page_from_answer(answer.document)
-        except SaeApiError as error:
-            raise error.in_region(region) from None
+        page = _page_from_answer(answer.document, region)
         page.source = answer
         return page
-
-    @staticmethod
-    def _normalised_in(region: str, page: Page) -> list:
-        try:
-            return _normalised(page)
-        except SaeApiError as error:
-            raise error.in_region(region) from None
 
     def list_jobs(self, query: JobQuery, page_size: int = 200, current_page: int | None = None) -> JobListing:
         """Every job template of ``query`` (or only page ``current_page``), each exactly once."""
@@ -161,13 +152,13 @@ class SaeClient:
         parameters = list_jobs_parameters(query.filters)
         if current_page is not None:
             page = self._pool.submit(self._fetch_page, query.region, parameters, page_size, current_page, None).result()
-            return JobListing(query, self._normalised_in(query.region, page), page.total)
+            return JobListing(query, _normalised(page, query.region), page.total)
         listing = list_all(
             lambda number, before: self._fetch_page(query.region, parameters, page_size, number, before),
             page_size,
             self._pool,
-            key=_app_id,
-            convert=lambda page: self._normalised_in(query.region, page),
+            key=job_key,
+            convert=lambda page: _normalised(page, query.region),
         )
         return JobListing(query, listing.items, listing.total)
 

@@ -69,13 +69,20 @@ def parse_trigger_config(raw: Any) -> Any:
     return parsed if isinstance(parsed, dict) else raw
 
 
-def normalise_job(raw: Any) -> dict:
-    """Normalise one job template; a record without a usable AppId is an API error, not a job to drop."""
+def job_key(raw: Any) -> str:
+    """The AppId a raw job template is known by; a record without a usable one is an API error, not a job
+    to drop."""
     if not isinstance(raw, dict):
         raise _invalid("a job template is %s, not an object" % type(raw).__name__)
     app_id = raw.get("AppId")
     if not isinstance(app_id, str) or not app_id:
         raise _invalid("a job template has no AppId (AppName %r)" % (raw.get("AppName"),))
+    return app_id
+
+
+def normalise_job(raw: Any) -> dict:
+    """Normalise one job template (see ``job_key`` for what makes it one)."""
+    app_id = job_key(raw)
     job = {key: raw.get(api_field) for key, api_field in JOB_FIELDS}
     job["tags"] = _tags(raw.get("Tags"), app_id)
     job["trigger_config"] = parse_trigger_config(raw.get("TriggerConfig"))

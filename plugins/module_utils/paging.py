@@ -66,16 +66,12 @@ def _keys(pages: list[Page], key: Callable[[dict], str]) -> list[str]:
 
 
 def _converted(pages: list[Page], key: Callable[[dict], str], convert: Callable[[Page], list]) -> list:
-    """The converted items of a read, each key once (its first occurrence)."""
-    seen = set()
-    items = []
+    """The converted items of a read, each key once (its first occurrence), as ``_keys`` has them."""
+    items: dict = {}
     for page in pages:
         for item, converted in zip(page.items, convert(page)):
-            item_key = key(item)
-            if item_key not in seen:
-                seen.add(item_key)
-                items.append(converted)
-    return items
+            items.setdefault(key(item), converted)
+    return list(items.values())
 
 
 def _is_whole(pages: list[Page], page_size: int) -> bool:

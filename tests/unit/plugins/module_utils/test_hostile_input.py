@@ -247,7 +247,7 @@ def test_page_from_random_documents(document):
     if not isinstance(document, dict):
         return  # decode_answer only hands over JSON objects
     try:
-        page = _page_from_answer(document)
+        page = _page_from_answer(document, "cn-beijing")
     except SaeApiError as error:
         assert error.code == "InvalidResponse" and "%s" % error
         return
