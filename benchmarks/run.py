@@ -126,10 +126,21 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
+def scratch(directory: Path, stem: str, suffix: str = ".json") -> Path:
+    """A file name of its own in ``directory``, which every run shares."""
+    return directory / ("%s-%s%s" % (stem, uuid.uuid4().hex[:8], suffix))
+
+
+def take_json(path: Path) -> object:
+    """The JSON a child process wrote to ``path``; the file is removed."""
+    value = json.loads(path.read_text(encoding="utf-8"))
+    path.unlink()
+    return value
+
+
 def run(command: list, env: dict, cwd: Path, timeout: float = 900) -> dict:
     """Run ``command``; its wall time, its peak RSS (KiB, from wait4) and its output. Fails loudly."""
-    name = uuid.uuid4().hex[:8]
-    log, report = cwd / ("run-%s.log" % name), cwd / ("run-%s.json" % name)
+    log, report = scratch(cwd, "run", ".log"), scratch(cwd, "run")
     with open(log, "w", encoding="utf-8") as output:
         completed = subprocess.run(
             [sys.executable, "-c", _MEASURE, str(report), *command],
@@ -143,10 +154,8 @@ def run(command: list, env: dict, cwd: Path, timeout: float = 900) -> dict:
     text = log.read_text(encoding="utf-8", errors="replace")
     if completed.returncode != 0:
         raise RuntimeError("%s failed (%d):\n%s" % (" ".join(command[:3]), completed.returncode, text[-3000:]))
-    measured = json.loads(report.read_text(encoding="utf-8"))
     log.unlink()
-    report.unlink()
-    return dict(measured, output=text)
+    return dict(take_json(report), output=text)
 
 
 def best(values: list) -> float:
@@ -162,7 +171,7 @@ def playbook(path: Path, tasks: list) -> Path:
 
 def ansible_playbook(path: Path, env: dict, cwd: Path) -> dict:
     """The run of a playbook, and ``task_s``: the seconds of its first task, timed inside ansible-playbook."""
-    timings = cwd / ("tasks-%s.json" % uuid.uuid4().hex[:8])
+    timings = scratch(cwd, "tasks")
     env = dict(
         env,
         ANSIBLE_CALLBACK_PLUGINS=str(ROOT / "benchmarks" / "callback_plugins"),
@@ -170,22 +179,18 @@ def ansible_playbook(path: Path, env: dict, cwd: Path) -> dict:
         BENCH_TASK_TIMINGS=str(timings),
     )
     result = run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(path)], env, cwd)
-    result["task_s"] = json.loads(timings.read_text(encoding="utf-8"))[0]["seconds"]
-    timings.unlink()
+    result["task_s"] = take_json(timings)[0]["seconds"]
     return result
 
 
 def ansible_inventory(source: Path, env: dict, cwd: Path, *extra: str) -> dict:
     """The run of ansible-inventory --list, its host count, and ``parse_s``: the seconds it took to parse
     ``source`` (listing or cache read, hosts and groups), timed inside the process."""
-    output = cwd / ("inventory-%s.json" % uuid.uuid4().hex[:8])
-    timings = cwd / ("parse-%s.json" % uuid.uuid4().hex[:8])
+    output, timings = scratch(cwd, "inventory"), scratch(cwd, "parse")
     command = [str(ROOT / "benchmarks" / "timed_inventory.py"), str(timings), "--list", "--output", str(output)]
     result = run([sys.executable, *command, "-i", str(source), *extra], env, cwd)
-    result["hosts"] = len(json.loads(output.read_text(encoding="utf-8"))["_meta"]["hostvars"])
-    result["parse_s"] = sum(timing["seconds"] for timing in json.loads(timings.read_text(encoding="utf-8")))
-    output.unlink()
-    timings.unlink()
+    result["hosts"] = len(take_json(output)["_meta"]["hostvars"])
+    result["parse_s"] = sum(timing["seconds"] for timing in take_json(timings))
     return result
 
 
@@ -198,7 +203,7 @@ def inventory_file(directory: Path, emulator: EmulatorProcess, regions: list, **
         "access_key_secret": KEY_SECRET,
     }
     config.update(options)
-    path = directory / ("bench-%s.sae_job.yml" % uuid.uuid4().hex[:8])
+    path = scratch(directory, "bench", ".sae_job.yml")
     path.write_text(json.dumps(config), encoding="utf-8")
     return path
 
