@@ -26,6 +26,19 @@ def child_env() -> dict:
     return env
 
 
+def run_python(args: list, cwd: Path, timeout: float) -> subprocess.CompletedProcess:
+    """``python ARGS`` in ``cwd`` with the emulator importable; its exit code and text output."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=str(cwd),
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 class Running:
     def __init__(self, *args: str, cwd: Path) -> None:
         self.process = subprocess.Popen(
@@ -129,15 +142,7 @@ def test_cli_faults_json_and_file_and_sigint(tmp_path):
     [["--malformed", "xml"], ["--faults", '{"bogus": 1}'], ["--throttle-rate", "2"], ["--access-key", "no-equals"]],
 )
 def test_cli_rejects_bad_arguments(tmp_path, args):
-    done = subprocess.run(
-        [sys.executable, "-m", "sae_emulator", *args],
-        cwd=str(tmp_path),
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = run_python(["-m", "sae_emulator", *args], tmp_path, timeout=30)
     assert done.returncode == 2 and done.stdout == "" and "error" in done.stderr
 
 
@@ -155,15 +160,7 @@ def test_cli_extra_access_keys_file(tmp_path):
 
 def test_signing_import_lays_out_the_collection_by_itself(tmp_path):
     code = "import os, sae_emulator._collection as c; print(os.path.realpath(c.signing.__file__))"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=str(tmp_path),
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_python(["-c", code], tmp_path, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(REPO_ROOT / "plugins" / "module_utils" / "signing.py")
     link = REPO_ROOT / ".tmp" / "collections" / "ansible_collections" / "alicloud" / "sae"
