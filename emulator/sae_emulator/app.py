@@ -43,10 +43,15 @@ class Response:
 
 
 def json_response(status: int, document: dict, request_id: str | None = None, headers: dict | None = None) -> Response:
+    return json_bytes_response(status, json.dumps(document, ensure_ascii=False).encode("utf-8"), request_id, headers)
+
+
+def json_bytes_response(
+    status: int, body: bytes, request_id: str | None = None, headers: dict | None = None
+) -> Response:
     all_headers = dict(headers or {})
     if request_id:
         all_headers["x-acs-request-id"] = request_id
-    body = json.dumps(document, ensure_ascii=False).encode("utf-8")
     return Response(status, body, JSON_TYPE, all_headers)
 
 
@@ -71,6 +76,7 @@ class Emulator:
         self.keys = KeyStore(access_keys, clock)
         self.nonces = NonceStore(MAX_CLOCK_SKEW_SECONDS, clock)
         self.store = JobStore(dataset)
+        self.answer_bodies = listjobs.AnswerBodies()
         self.injector = FaultInjector(faults)
         self.stats = Stats()
         self.verifier = V3Verifier(self.keys, self.nonces, clock)
@@ -171,10 +177,10 @@ class Emulator:
                 self.stats.mutated(dict(self.store.mutate(mutate_region, delete, create, rng), after_request=seq - 1))
             query = listjobs.parse(params)
             selected = self.store.selection(region, query.selection_key(), lambda jobs: listjobs.select(jobs, query))
-            document = listjobs.answer(selected, query, request_id)
-            response = self._malformed(malformed, document, request_id) if malformed else None
-            if response is None:
-                response = json_response(200, document, request_id)
+            if malformed:
+                response = self._malformed(malformed, listjobs.answer(selected, query, request_id), request_id)
+            else:
+                response = json_bytes_response(200, self.answer_bodies.body(selected, query, request_id), request_id)
             entry.update(status=response.status, code=None)
             return response
         except ApiError as error:

@@ -6,7 +6,7 @@ import re
 import pytest
 from emu_helpers import call, error_code, job_params, list_all
 
-from sae_emulator import EmulatorServer, data
+from sae_emulator import EmulatorServer, data, listjobs
 
 REQUEST_ID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
 TOP_LEVEL_KEYS = ["Message", "RequestId", "Data", "Code", "Success", "CurrentPage", "TotalSize", "PageSize"]
@@ -222,3 +222,62 @@ def test_empty_region_data_set():
     with EmulatorServer(dataset=data.Dataset("empty", {"cn-hangzhou": []})) as server:
         document = call(server).json()
         assert document["TotalSize"] == 0 and document["Data"]["Applications"] == []
+
+
+# -- answer bodies: serialised once per selection -------------------------------------------------
+
+
+def test_answer_body_is_the_answer_as_json_whatever_the_jobs_hold(generated_dataset):
+    jobs = [dict(job) for job in generated_dataset.regions["cn-hangzhou"][:30]]
+    # job text holding the placeholder (as a value and as JSON) must not be taken for the RequestId
+    jobs[0]["AppDescription"] = listjobs.AnswerBodies._PLACEHOLDER
+    jobs[1]["AppName"] = json.dumps(listjobs.AnswerBodies._PLACEHOLDER)
+    bodies = listjobs.AnswerBodies()
+    for page in (1, 2, 3, 4):
+        query = listjobs.parse(job_params(PageSize=10, CurrentPage=page))
+        for request_id in ("0C8D4D4E-1F6B-4F1E-9C56-9F0B9B1C1E01", 'odd "id" \\ 生产', ""):
+            expected = json.dumps(listjobs.answer(jobs, query, request_id), ensure_ascii=False).encode("utf-8")
+            assert bodies.body(jobs, query, request_id) == expected
+
+
+def test_answer_body_is_serialised_once_per_selection_and_page(generated_dataset, monkeypatch):
+    built = []
+    answer = listjobs.answer
+    monkeypatch.setattr(listjobs, "answer", lambda *args: built.append(args[1].current_page) or answer(*args))
+    jobs = list(generated_dataset.regions["cn-hangzhou"][:30])
+    bodies = listjobs.AnswerBodies()
+    page_1, page_2 = (listjobs.parse(job_params(PageSize=10, CurrentPage=page)) for page in (1, 2))
+    for request_id in ("A", "B", "C"):
+        bodies.body(jobs, page_1, request_id)
+    bodies.body(jobs, page_2, "D")
+    assert built == [1, 2]
+    changed = jobs[1:]  # new data: JobStore.selection hands out a new list
+    assert json.loads(bodies.body(changed, page_1, "E"))["Data"]["Applications"][0]["AppId"] == jobs[1]["AppId"]
+    assert built == [1, 2, 1]
+
+
+def test_answer_body_cache_is_bounded(generated_dataset):
+    jobs = list(generated_dataset.regions["cn-hangzhou"])
+    bodies = listjobs.AnswerBodies(capacity=3)
+    for page in range(1, 10):
+        bodies.body(jobs, listjobs.parse(job_params(PageSize=1, CurrentPage=page)), "X")
+    assert len(bodies._bodies) == 3
+
+
+def test_a_page_read_again_is_not_serialised_again_until_the_data_change(generated_server, monkeypatch):
+    built = []
+    answer = listjobs.answer
+    monkeypatch.setattr(listjobs, "answer", lambda *args: built.append(args[1].current_page) or answer(*args))
+    region = "cn-hangzhou"
+    first = call(generated_server, job_params(PageSize=5), region).json()
+    again = call(generated_server, job_params(PageSize=5), region).json()
+    assert again["Data"] == first["Data"] and again["RequestId"] != first["RequestId"]
+    assert built == [1]
+    deleted = first["Data"]["Applications"][0]["AppId"]
+    generated_server.mutate(region, delete=deleted, create=False)
+    after = call(generated_server, job_params(PageSize=5), region).json()
+    assert ids(after["Data"]["Applications"]) == ids(first["Data"]["Applications"])[1:] + [
+        raw_ids(generated_server, region)[4]
+    ]
+    assert after["Data"]["TotalSize"] == first["Data"]["TotalSize"] - 1
+    assert built == [1, 1]
