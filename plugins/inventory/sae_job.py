@@ -236,7 +236,6 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import COMM
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
-from ansible_collections.alicloud.sae.plugins.module_utils.gc_pause import gc_paused
 
 try:  # ansible-core >= 2.19 marks inventory data untrusted by itself (data tagging).
     from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
@@ -599,18 +598,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         cache_key = self._cache_key(path, options, queries)
         use_cache = self.get_option("cache")
         data = None
-        # Decoding the jobs and adding thousands of hosts and groups make reference-cycle free objects by the
-        # hundred thousand; the collector's full passes over them find nothing and took a fifth of the time.
-        with gc_paused():
-            if use_cache and cache:
-                try:
-                    data = self._from_cache(self._cache[cache_key])
-                except KeyError:
-                    data = None
-                if data is not None:
-                    self.display.vvv("alicloud.sae.sae_job: using the cached job templates (no API call)")
-            if data is None:
-                data, complete = self._list(options, regions, queries)
-                if use_cache and complete:
-                    self._cache[cache_key] = self._to_cache(data)
-            self._populate(data)
+        if use_cache and cache:
+            try:
+                data = self._from_cache(self._cache[cache_key])
+            except KeyError:
+                data = None
+            if data is not None:
+                self.display.vvv("alicloud.sae.sae_job: using the cached job templates (no API call)")
+        if data is None:
+            data, complete = self._list(options, regions, queries)
+            if use_cache and complete:
+                self._cache[cache_key] = self._to_cache(data)
+        self._populate(data)

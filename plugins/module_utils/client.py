@@ -25,7 +25,6 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
-from ansible_collections.alicloud.sae.plugins.module_utils.gc_pause import gc_paused
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import job_key, normalise_job
 from ansible_collections.alicloud.sae.plugins.module_utils.paging import Page, list_all
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import RetryPolicy, Transport
@@ -151,19 +150,16 @@ class SaeClient:
         page_size = validate_page_size(page_size)
         current_page = validate_current_page(current_page)
         parameters = list_jobs_parameters(query.filters)
-        with gc_paused():
-            if current_page is not None:
-                page = self._pool.submit(
-                    self._fetch_page, query.region, parameters, page_size, current_page, None
-                ).result()
-                return JobListing(query, _normalised(page, query.region), page.total)
-            listing = list_all(
-                lambda number, before: self._fetch_page(query.region, parameters, page_size, number, before),
-                page_size,
-                self._pool,
-                key=job_key,
-                convert=lambda page: _normalised(page, query.region),
-            )
+        if current_page is not None:
+            page = self._pool.submit(self._fetch_page, query.region, parameters, page_size, current_page, None).result()
+            return JobListing(query, _normalised(page, query.region), page.total)
+        listing = list_all(
+            lambda number, before: self._fetch_page(query.region, parameters, page_size, number, before),
+            page_size,
+            self._pool,
+            key=job_key,
+            convert=lambda page: _normalised(page, query.region),
+        )
         return JobListing(query, listing.items, listing.total)
 
     def list_jobs_many(self, queries: list[JobQuery], page_size: int = 200) -> list[JobListing | SaeError]:
@@ -185,8 +181,5 @@ class SaeClient:
 
         if len(queries) == 1:
             return [run(queries[0])]
-        # Held off here too, not only in each listing: one listing ending must not let the collector walk
-        # the data the others are still building.
-        with gc_paused():
-            with ThreadPoolExecutor(max_workers=min(len(queries), 64), thread_name_prefix="sae-listing") as listings:
-                return list(listings.map(run, queries))
+        with ThreadPoolExecutor(max_workers=min(len(queries), 64), thread_name_prefix="sae-listing") as listings:
+            return list(listings.map(run, queries))

@@ -686,28 +686,3 @@ def test_cache_holds_the_listings_as_one_compact_string():
     entry = plugin._to_cache(data)
     assert isinstance(entry["listings"], str) and "\n" not in entry["listings"]
     assert plugin._from_cache(json.loads(json.dumps(entry))) == data
-
-
-@pytest.mark.parametrize("warm", [False, True])
-def test_the_garbage_collector_waits_while_hosts_are_added(run, tmp_path, monkeypatch, warm):
-    import gc
-
-    collector = []
-    add_host = InventoryData.add_host
-    monkeypatch.setattr(
-        InventoryData,
-        "add_host",
-        lambda self, *args, **kwargs: collector.append(gc.isenabled()) or add_host(self, *args, **kwargs),
-    )
-    was = gc.isenabled()
-    gc.enable()
-    try:
-        if warm:
-            run(cache_config(tmp_path))
-            collector.clear()
-        result = run(cache_config(tmp_path))
-        assert gc.isenabled()
-    finally:
-        (gc.enable if was else gc.disable)()
-    assert len(result.hosts) == len(ALL_IDS)
-    assert len(collector) == len(ALL_IDS) and not any(collector)

@@ -314,26 +314,3 @@ def test_a_confirming_read_decodes_only_the_pages_that_changed(fake_api, monkeyp
     assert app_ids(listing.jobs) == [job["AppId"] for job in raw]
     assert len(fake_api.calls) == 6  # 3 pages, read twice
     assert len(decoded) == 4  # the first read, and the one page that changed
-
-
-@pytest.mark.parametrize("many", [False, True])
-def test_the_garbage_collector_waits_while_a_listing_builds_its_data(fake_api, many):
-    import gc
-
-    fake_api.add_jobs("cn-beijing", 45)
-    fake_api.add_jobs("cn-shanghai", 5)
-    collector = []
-    fake_api.before_answer = lambda region, page: collector.append(gc.isenabled())
-    was = gc.isenabled()
-    gc.enable()
-    try:
-        with make_client(regions=("cn-beijing", "cn-shanghai")) as client:
-            if many:
-                results = client.list_jobs_many([JobQuery("cn-beijing"), JobQuery("cn-shanghai")], page_size=20)
-            else:
-                results = [client.list_jobs(JobQuery("cn-beijing"), page_size=20)]
-        assert gc.isenabled()
-    finally:
-        (gc.enable if was else gc.disable)()
-    assert all(isinstance(result, JobListing) for result in results)
-    assert collector and not any(collector)
