@@ -186,8 +186,11 @@ class AnswerBodies:
 
     _PLACEHOLDER = "request-id-placeholder"
 
-    def __init__(self, capacity: int = 1024) -> None:
-        self._capacity = capacity
+    def __init__(self, capacity_bytes: int = 64 * 1024 * 1024) -> None:
+        # 64 MiB: every page of a 20 000-job listing (about 14 MB) several data versions over. Pages of an
+        # older version are never asked for again; they go first, least recently used.
+        self._capacity_bytes = capacity_bytes
+        self._size = 0
         self._lock = threading.Lock()
         self._bodies: OrderedDict = OrderedDict()
 
@@ -207,9 +210,14 @@ class AnswerBodies:
                 _json_bytes(self._PLACEHOLDER)
             )
             with self._lock:
+                replaced = self._bodies.pop(key, None)
+                if replaced is not None:
+                    self._size -= len(replaced[1]) + len(replaced[2])
                 self._bodies[key] = (selected, before, after)  # holding the list keeps its id from reuse
-                while len(self._bodies) > self._capacity:
-                    self._bodies.popitem(last=False)
+                self._size += len(before) + len(after)
+                while self._size > self._capacity_bytes and len(self._bodies) > 1:
+                    _key, (_selected, old_before, old_after) = self._bodies.popitem(last=False)
+                    self._size -= len(old_before) + len(old_after)
         return before + _json_bytes(request_id) + after
 
 

@@ -256,12 +256,17 @@ def test_answer_body_is_serialised_once_per_selection_and_page(generated_dataset
     assert built == [1, 2, 1]
 
 
-def test_answer_body_cache_is_bounded(generated_dataset):
+def test_answer_body_cache_is_bounded_in_bytes(generated_dataset):
     jobs = list(generated_dataset.regions["cn-hangzhou"])
-    bodies = listjobs.AnswerBodies(capacity=3)
-    for page in range(1, 10):
-        bodies.body(jobs, listjobs.parse(job_params(PageSize=1, CurrentPage=page)), "X")
-    assert len(bodies._bodies) == 3
+    queries = [listjobs.parse(job_params(PageSize=1, CurrentPage=page)) for page in range(1, 10)]
+    one_page = len(listjobs.AnswerBodies().body(jobs, queries[0], ""))
+    bodies = listjobs.AnswerBodies(capacity_bytes=3 * one_page + one_page // 2)
+    for query in queries:
+        bodies.body(jobs, query, "X")
+        bodies.body(jobs, query, "X")  # a hit does not count twice
+    assert [key[1] for key in bodies._bodies] == [7, 8, 9]  # the least recently used went first
+    assert bodies._size == sum(len(before) + len(after) for _list, before, after in bodies._bodies.values())
+    assert bodies._size <= 3 * one_page + one_page // 2
 
 
 def test_a_page_read_again_is_not_serialised_again_until_the_data_change(generated_server, monkeypatch):
