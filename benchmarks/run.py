@@ -586,8 +586,8 @@ WHY_NOT_MET = {
     "answers of about 135 kB received through requests (about 1.4 ms each), 25 of them decoded (about 2 ms each), "
     "and the cache written (about 0.1 s for 5000 jobs; the warm run spends most of that reading it back). The "
     "client already overlaps what it can: pages are fetched concurrently, the first read is normalised while the "
-    "second is in flight, the second read does not decode a page that has not changed, and the garbage collector "
-    "waits until the data are built. The second read itself is what keeps a job from going missing while jobs "
+    "second is in flight, and the second read does not decode a page that has not changed. The second read "
+    "itself is what keeps a job from going missing while jobs "
     "are created and deleted; dropping it would save 1 round trip and is not worth that. Not done: a leaner HTTP "
     "path than requests (urllib3 directly: about 0.7 ms less per request, 35 ms per listing), and sending the "
     "second read before the first is decoded.",
