@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from .data import public_view
@@ -168,57 +166,6 @@ def answer(selected: list, query: ListJobsQuery, request_id: str) -> dict:
         "TotalSize": total,
         "PageSize": query.page_size,
     }
-
-
-def _json_bytes(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False).encode("utf-8")
-
-
-class AnswerBodies:
-    """Success bodies as bytes, each page serialised once per selection.
-
-    Serialising a 200-job page costs the emulator about 3 ms of CPU. A client's confirming read asks for
-    every page again at once, and 25 pages serialised one after another behind the GIL would add the
-    emulator's CPU to the simulated latency, which a real, scaled-out gateway does not. A page is the same
-    bytes for the same selection (one data version: ``JobStore.selection`` hands out a new list when the
-    data change) but for its RequestId, so its body is kept split around that value.
-    """
-
-    _PLACEHOLDER = "request-id-placeholder"
-
-    def __init__(self, capacity_bytes: int = 64 * 1024 * 1024) -> None:
-        # 64 MiB: every page of a 20 000-job listing (about 14 MB) several data versions over. Pages of an
-        # older version are never asked for again; they go first, least recently used.
-        self._capacity_bytes = capacity_bytes
-        self._size = 0
-        self._lock = threading.Lock()
-        self._bodies: OrderedDict = OrderedDict()
-
-    def body(self, selected: list, query: ListJobsQuery, request_id: str) -> bytes:
-        """``answer(selected, query, request_id)`` as JSON bytes."""
-        key = (id(selected), query.current_page, query.page_size)
-        with self._lock:
-            entry = self._bodies.get(key)
-            if entry is not None and entry[0] is selected:  # the same list, not a new one at a reused id
-                self._bodies.move_to_end(key)
-                before, after = entry[1], entry[2]
-            else:
-                entry = None
-        if entry is None:
-            # RequestId is the answer's second member: the first occurrence of the placeholder is it.
-            before, _placeholder, after = _json_bytes(answer(selected, query, self._PLACEHOLDER)).partition(
-                _json_bytes(self._PLACEHOLDER)
-            )
-            with self._lock:
-                replaced = self._bodies.pop(key, None)
-                if replaced is not None:
-                    self._size -= len(replaced[1]) + len(replaced[2])
-                self._bodies[key] = (selected, before, after)  # holding the list keeps its id from reuse
-                self._size += len(before) + len(after)
-                while self._size > self._capacity_bytes and len(self._bodies) > 1:
-                    _key, (_selected, old_before, old_after) = self._bodies.popitem(last=False)
-                    self._size -= len(old_before) + len(old_after)
-        return before + _json_bytes(request_id) + after
 
 
 def ensure_route(method: str) -> None:

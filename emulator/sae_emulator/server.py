@@ -7,7 +7,6 @@ HTTPS-only STS calls can share one emulator.
 
 from __future__ import annotations
 
-import json
 import shutil
 import socket
 import socketserver
@@ -21,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from . import control, data
-from .app import DEFAULT_REGION, Emulator, Response
+from .app import DEFAULT_REGION, Emulator, Response, json_bytes
 from .credentials import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from .data import Dataset
 from .faults import Faults
@@ -84,7 +83,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         if raw_path == control.PREFIX or raw_path.startswith(control.PREFIX + "/"):
             status, document = control.handle(owner, method, raw_path, raw_query, body)
-            self._write(Response(status, json.dumps(document, ensure_ascii=False).encode("utf-8")))
+            self._write(Response(status, json_bytes(document)))
             return
         response = owner.emulator.handle(method, raw_path, raw_query, self._headers(), body)
         if response.hang is not None:

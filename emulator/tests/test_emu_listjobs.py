@@ -6,7 +6,7 @@ import re
 import pytest
 from emu_helpers import call, error_code, job_params, list_all
 
-from sae_emulator import EmulatorServer, data, listjobs
+from sae_emulator import EmulatorServer, app, data, listjobs
 
 REQUEST_ID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
 TOP_LEVEL_KEYS = ["Message", "RequestId", "Data", "Code", "Success", "CurrentPage", "TotalSize", "PageSize"]
@@ -230,9 +230,9 @@ def test_empty_region_data_set():
 def test_answer_body_is_the_answer_as_json_whatever_the_jobs_hold(generated_dataset):
     jobs = [dict(job) for job in generated_dataset.regions["cn-hangzhou"][:30]]
     # job text holding the placeholder (as a value and as JSON) must not be taken for the RequestId
-    jobs[0]["AppDescription"] = listjobs.AnswerBodies._PLACEHOLDER
-    jobs[1]["AppName"] = json.dumps(listjobs.AnswerBodies._PLACEHOLDER)
-    bodies = listjobs.AnswerBodies()
+    jobs[0]["AppDescription"] = app.AnswerBodies._PLACEHOLDER
+    jobs[1]["AppName"] = json.dumps(app.AnswerBodies._PLACEHOLDER)
+    bodies = app.AnswerBodies()
     for page in (1, 2, 3, 4):
         query = listjobs.parse(job_params(PageSize=10, CurrentPage=page))
         for request_id in ("0C8D4D4E-1F6B-4F1E-9C56-9F0B9B1C1E01", 'odd "id" \\ 生产', ""):
@@ -245,7 +245,7 @@ def test_answer_body_is_serialised_once_per_selection_and_page(generated_dataset
     answer = listjobs.answer
     monkeypatch.setattr(listjobs, "answer", lambda *args: built.append(args[1].current_page) or answer(*args))
     jobs = list(generated_dataset.regions["cn-hangzhou"][:30])
-    bodies = listjobs.AnswerBodies()
+    bodies = app.AnswerBodies()
     page_1, page_2 = (listjobs.parse(job_params(PageSize=10, CurrentPage=page)) for page in (1, 2))
     for request_id in ("A", "B", "C"):
         bodies.body(jobs, page_1, request_id)
@@ -259,8 +259,8 @@ def test_answer_body_is_serialised_once_per_selection_and_page(generated_dataset
 def test_answer_body_cache_is_bounded_in_bytes(generated_dataset):
     jobs = list(generated_dataset.regions["cn-hangzhou"])
     queries = [listjobs.parse(job_params(PageSize=1, CurrentPage=page)) for page in range(1, 10)]
-    one_page = len(listjobs.AnswerBodies().body(jobs, queries[0], ""))
-    bodies = listjobs.AnswerBodies(capacity_bytes=3 * one_page + one_page // 2)
+    one_page = len(app.AnswerBodies().body(jobs, queries[0], ""))
+    bodies = app.AnswerBodies(capacity_bytes=3 * one_page + one_page // 2)
     for query in queries:
         bodies.body(jobs, query, "X")
         bodies.body(jobs, query, "X")  # a hit does not count twice
