@@ -57,7 +57,7 @@ def _answer_context(region: str, request_id: str | None) -> Iterator[None]:
     try:
         yield
     except SaeApiError as error:
-        raise SaeApiError(error.code, error.message, request_id=request_id, region=region) from None
+        raise error.in_region(region, request_id) from None
 
 
 def _page_from_answer(answer: dict, region: str) -> Page:

@@ -59,9 +59,12 @@ class SaeApiError(SaeError):
         details.append("request id %s" % (self.request_id or "none"))
         return "SAE ListJobs failed: %s: %s (%s)" % (self.code, self.message, ", ".join(details))
 
-    def in_region(self, region: str) -> SaeApiError:
-        """The same error, naming the region it happened in."""
-        return SaeApiError(self.code, self.message, self.request_id, self.status, region, self.retry_after)
+    def in_region(self, region: str, request_id: str | None = None) -> SaeApiError:
+        """The same error, naming the region it happened in and, for a fault found in an answer, that answer's
+        request id."""
+        return SaeApiError(
+            self.code, self.message, request_id or self.request_id, self.status, region, self.retry_after
+        )
 
     def to_dict(self) -> dict:
         return {

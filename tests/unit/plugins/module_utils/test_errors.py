@@ -44,6 +44,18 @@ def test_in_region_keeps_everything_else():
     assert error.region is None
 
 
+def test_in_region_names_the_answer_a_fault_was_found_in():
+    error = SaeApiError("InvalidResponse", "a job template has no AppId")
+    located = error.in_region("cn-beijing", "req-3")
+    assert (located.code, located.message, located.region, located.request_id) == (
+        "InvalidResponse",
+        "a job template has no AppId",
+        "cn-beijing",
+        "req-3",
+    )
+    assert "region cn-beijing, request id req-3" in str(located)
+
+
 def test_to_dict():
     error = SaeApiError("Forbidden.RAM", "denied", request_id="req-3", status=403, region="cn-beijing")
     assert error.to_dict() == {
