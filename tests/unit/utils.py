@@ -101,18 +101,29 @@ def run_module(main: Any, args: dict, monkeypatch: Any) -> tuple:
 
 
 class FakeResponse:
-    """What ``Transport`` reads of a ``requests.Response``."""
+    """What ``Transport`` reads of a (streamed) ``requests.Response``; it records how the body was read."""
 
     def __init__(self, status: int, body: Any, headers: dict | None = None) -> None:
         self.status_code = status
         if isinstance(body, bytes):
-            self.content = body
+            self.body = body
         elif isinstance(body, str):
-            self.content = body.encode("utf-8")
+            self.body = body.encode("utf-8")
         else:
-            self.content = json.dumps(body).encode("utf-8")
+            self.body = json.dumps(body).encode("utf-8")
         self.headers = CaseInsensitiveDict({"Content-Type": "application/json;charset=utf-8"})
         self.headers.update(headers or {})
+        self.chunk_sizes: list = []  # of each iter_content call
+        self.closed = False
+
+    def iter_content(self, chunk_size: int | None = 1) -> Iterator[bytes]:
+        self.chunk_sizes.append(chunk_size)
+        size = chunk_size or len(self.body) or 1
+        for start in range(0, len(self.body), size):
+            yield self.body[start : start + size]
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class ScriptedSession:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import email.utils
+import gzip
 import http.server
 import json
 import socket
@@ -315,6 +316,17 @@ def test_request_is_signed_for_the_url_it_goes_to():
     assert call["timeout"] == 30.0
 
 
+def test_the_answer_is_streamed_read_in_one_piece_and_released():
+    # response.content would read it in 10 kB chunks, each through requests' and urllib3's layers.
+    answer = FakeResponse(200, ok_answer([{"AppId": "a"}] * 50))
+    session = ScriptedSession(answer)
+    client, _sleeps = make_transport(session)
+    assert client.call("cn-beijing", PARAMS)["Data"]["TotalSize"] == 50
+    assert session.calls[0]["stream"] is True
+    assert answer.chunk_sizes == [None]
+    assert answer.closed
+
+
 def test_default_endpoint_url():
     session = ScriptedSession(FakeResponse(200, ok_answer([])))
     client, _sleeps = make_transport(session)
@@ -541,6 +553,49 @@ def test_real_http_request_is_signed_as_the_sdk_would(local_server):
     assert query == signing.canonical_query(PARAMS)
     assert seen["headers"]["host"] == "127.0.0.1:%d" % port
     assert seen["headers"]["user-agent"] == "alicloud.sae/test"
+
+
+class _KeepAliveGzip(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive; answers gzip-encoded, in chunks, as gateways may send them."""
+
+    protocol_version = "HTTP/1.1"
+    connections: list = []
+
+    def setup(self):
+        super().setup()
+        self.connections.append(self.client_address)
+
+    def do_GET(self):
+        payload = gzip.compress(json.dumps(ok_answer([{"AppId": "j%d" % n} for n in range(300)])).encode())
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for start in range(0, len(payload), 1000):
+            chunk = payload[start : start + 1000]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        self.wfile.write(b"0\r\n\r\n")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_gzip_chunked_answer_is_read_whole_over_one_kept_alive_connection():
+    _KeepAliveGzip.connections = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _KeepAliveGzip)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    client, _sleeps = make_transport(None, endpoint="http://127.0.0.1:%d" % server.server_address[1], timeout=5)
+    try:
+        answers = [client.call("cn-beijing", PARAMS) for _attempt in range(3)]
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()
+    assert [len(answer["Data"]["Applications"]) for answer in answers] == [300, 300, 300]
+    assert answers[0]["Data"]["Applications"][299] == {"AppId": "j299"}
+    assert len(_KeepAliveGzip.connections) == 1  # a body read to its end gives the connection back to the pool
 
 
 def _free_port():
