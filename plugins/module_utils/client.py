@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     COMMON_ARGUMENT_SPEC,
@@ -49,6 +50,7 @@ class JobListing:
     query: JobQuery
     jobs: list
     total_size: int
+    prepared: object = None  # what the caller's ``prepare`` made of the jobs
 
 
 @contextmanager
@@ -143,8 +145,18 @@ class SaeClient:
         page.source = answer
         return page
 
-    def list_jobs(self, query: JobQuery, page_size: int = 200, current_page: int | None = None) -> JobListing:
-        """Every job template of ``query`` (or only page ``current_page``), each exactly once."""
+    def list_jobs(
+        self,
+        query: JobQuery,
+        page_size: int = 200,
+        current_page: int | None = None,
+        prepare: Callable[[list], object] | None = None,
+    ) -> JobListing:
+        """Every job template of ``query`` (or only page ``current_page``), each exactly once.
+
+        ``prepare(jobs)``, if given, is work on the jobs done while the read that confirms them is in
+        flight (see ``paging.list_all``); its result is ``JobListing.prepared``.
+        """
         # The region goes into the endpoint's host name: check it even if it was not given to __init__.
         validate_region(query.region)
         page_size = validate_page_size(page_size)
@@ -152,17 +164,21 @@ class SaeClient:
         parameters = list_jobs_parameters(query.filters)
         if current_page is not None:
             page = self._pool.submit(self._fetch_page, query.region, parameters, page_size, current_page, None).result()
-            return JobListing(query, _normalised(page, query.region), page.total)
+            jobs = _normalised(page, query.region)
+            return JobListing(query, jobs, page.total, None if prepare is None else prepare(jobs))
         listing = list_all(
             lambda number, before: self._fetch_page(query.region, parameters, page_size, number, before),
             page_size,
             self._pool,
             key=job_key,
             convert=lambda page: _normalised(page, query.region),
+            prepare=prepare,
         )
-        return JobListing(query, listing.items, listing.total)
+        return JobListing(query, listing.items, listing.total, listing.prepared)
 
-    def list_jobs_many(self, queries: list[JobQuery], page_size: int = 200) -> list[JobListing | SaeError]:
+    def list_jobs_many(
+        self, queries: list[JobQuery], page_size: int = 200, prepare: Callable[[list], object] | None = None
+    ) -> list[JobListing | SaeError]:
         """Run several listings at once; each result is a listing or the error that ended it.
 
         Listings wait on their pages in their own threads; every HTTP request runs in the
@@ -175,7 +191,7 @@ class SaeClient:
 
         def run(query: JobQuery) -> JobListing | SaeError:
             try:
-                return self.list_jobs(query, page_size)
+                return self.list_jobs(query, page_size, prepare=prepare)
             except SaeError as error:
                 return error
 

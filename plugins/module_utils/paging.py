@@ -18,8 +18,10 @@ of times. Jobs are de-duplicated by their id, keeping the first occurrence.
 Pages hold the API's raw items. A read is converted (normalised) while the next read is
 in flight, so the CPU work overlaps the waiting instead of adding to it, and the listing
 returned is the first of the two reads that agree: a listing that is stable converts
-one read. A re-read hands ``fetch_page`` the page it read before, which it may return
-as it is when the answer has not changed, so that an unchanged page is not decoded twice.
+one read. What a caller does with the converted items (``prepare``: the inventory
+plugin encodes them for its cache) is done then too. A re-read hands ``fetch_page``
+the page it read before, which it may return as it is when the answer has not changed,
+so that an unchanged page is not decoded twice.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Listing:
     items: list
     total: int
     attempts: int
+    prepared: object = None  # what ``prepare`` made of the items, if given
 
 
 def page_count(total: int, page_size: int) -> int:
@@ -94,26 +97,35 @@ def list_all(
     key: Callable[[dict], str],
     convert: Callable[[Page], list] = _unchanged,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    prepare: Callable[[list], object] | None = None,
 ) -> Listing:
     """Every item of the listing exactly once; ``fetch_page(n, before)`` returns page ``n`` (from 1), given
     the page ``n`` of the read before (or None), which it may return when the page has not changed.
 
-    ``convert(page)`` turns a page's items into what the listing returns, one for one.
+    ``convert(page)`` turns a page's items into what the listing returns, one for one. ``prepare(items)``,
+    if given, is called on the converted items of a read, while the read that may confirm them is in
+    flight; its result for the items returned is ``Listing.prepared``.
     """
+
+    def prepared(items: list) -> object:
+        return None if prepare is None else prepare(items)
+
     # Page 1 gives the total, then the other pages are fetched at once.
     pages = _collect([executor.submit(fetch_page, 1, None)], fetch_page, page_size, executor)
     previous_keys: list | None = None
     previous_items: list = []
+    previous_prepared: object = None
     for attempt in range(1, max_attempts + 1):
         keys = _keys(pages, key)
         if _is_whole(pages, page_size):
             if len(pages) == 1 and len(keys) == pages[0].total:  # one page is one answer
-                return Listing(_converted(pages, key, convert), pages[0].total, attempt)
+                items = _converted(pages, key, convert)
+                return Listing(items, pages[0].total, attempt, prepared(items))
             if keys == previous_keys:
                 # More pages are only consistent when two reads in a row agree (which also settles an API
                 # count that disagrees with the jobs it lists). The items are the first read's: the same
-                # jobs, already converted while this read was in flight.
-                return Listing(previous_items, pages[0].total, attempt)
+                # jobs, already converted (and prepared) while this read was in flight.
+                return Listing(previous_items, pages[0].total, attempt, previous_prepared)
         if attempt == max_attempts:
             break
         # The next read starts now, every page at once; this read is converted while it is in flight.
@@ -124,6 +136,7 @@ def list_all(
         ]
         try:
             previous_keys, previous_items = keys, _converted(pages, key, convert)
+            previous_prepared = prepared(previous_items)
         except Exception:
             for future in futures:  # the listing has failed: its next read need not run
                 future.cancel()

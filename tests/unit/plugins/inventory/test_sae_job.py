@@ -112,8 +112,9 @@ class FakeClient:
     def stats(self):
         return {"requests": sum(len(call) for call in self.calls), "retries": 1, "retried_codes": {"Throttling": 1}}
 
-    def list_jobs_many(self, queries, page_size=200):
+    def list_jobs_many(self, queries, page_size=200, prepare=None):
         self.calls.append(list(queries))
+        self.prepare = prepare
         results = []
         for query in queries:
             answer = self.data.get(query.region, [])
@@ -122,7 +123,7 @@ class FakeClient:
                 continue
             namespace = query.filters.get("namespace_id")
             jobs = [item for item in answer if namespace is None or item["namespace_id"] == namespace]
-            results.append(JobListing(query, jobs, len(jobs)))
+            results.append(JobListing(query, jobs, len(jobs), None if prepare is None else prepare(jobs)))
         return results
 
 
@@ -686,3 +687,33 @@ def test_cache_holds_the_listings_as_one_compact_string():
     entry = plugin._to_cache(data)
     assert isinstance(entry["listings"], str) and "\n" not in entry["listings"]
     assert plugin._from_cache(json.loads(json.dumps(entry))) == data
+
+
+def test_cache_entry_from_the_jobs_the_client_encoded_is_the_same():
+    plugin = inventory_loader.get("alicloud.sae.sae_job")
+    jobs = [
+        [{"app_id": "a", "app_description": 'say "hi" {{ x }}', "tags": {"k\u00e9y": "v\\"}, "cpu": 500}],
+        [],
+        [{"app_id": "b", "trigger_config": {"type": "time"}, "suspend": False, "message": None}],
+    ]
+    data = {
+        "format": 2,
+        "listings": [
+            {"region": region, "jobs": job_list}
+            for region, job_list in zip(("cn-hangzhou", "cn-beijing", "cn-shanghai"), jobs, strict=True)
+        ],
+    }
+    encoded = [json.dumps(job_list, separators=(",", ":")) for job_list in jobs]
+    entry = plugin._to_cache(data, encoded)
+    assert entry == plugin._to_cache(data)
+    assert entry["listings"] == json.dumps(data["listings"], separators=(",", ":"))
+    assert plugin._from_cache(json.loads(json.dumps(entry))) == data
+
+
+def test_the_client_encodes_the_jobs_for_the_cache_only_when_there_is_one(run, fake, tmp_path):
+    run(cache_config(tmp_path), cache=False)
+    (client,) = fake.instances
+    jobs = [{"app_id": "x", "tags": {}}]
+    assert json.loads(client.prepare(jobs)) == jobs
+    run(base())
+    assert fake.instances[1].prepare is None

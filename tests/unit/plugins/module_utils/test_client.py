@@ -136,6 +136,20 @@ def test_list_jobs_many_with_one_query(fake_api):
     assert len(result.jobs) == 2
 
 
+def test_each_listing_is_prepared_as_the_caller_asks(fake_api):
+    fake_api.add_jobs("cn-beijing", 5)  # 3 pages of 2: prepared while the confirming read is in flight
+    fake_api.add_jobs("cn-shanghai", 1)  # one page
+    queries = [JobQuery("cn-beijing"), JobQuery("cn-shanghai")]
+    with make_client(regions=["cn-beijing", "cn-shanghai"]) as client:
+        results = client.list_jobs_many(queries, page_size=2, prepare=app_ids)
+        (unprepared,) = client.list_jobs_many(queries[1:], page_size=2)
+        page = client.list_jobs(queries[0], page_size=2, current_page=3, prepare=app_ids)
+    assert [result.prepared for result in results] == [app_ids(result.jobs) for result in results]
+    assert [len(result.prepared) for result in results] == [5, 1]
+    assert unprepared.prepared is None
+    assert page.prepared == ["cn-beijing-app-0004"]
+
+
 def test_api_errors_carry_the_region(fake_api):
     fake_api.fail_always("cn-beijing", 400, "InvalidParameter.Namespace", "req-bad-ns")
     with make_client() as client:

@@ -353,3 +353,55 @@ def test_a_changed_page_among_unchanged_ones_still_relists(pool):
     listing = paging.list_all(fetch, 3, pool, key)
     assert_exact(listing, store)
     assert "job-003" in ids(listing.items)
+
+
+# --- prepare: the caller's work on the converted items, while the confirming read is in flight ---------
+
+
+def test_the_items_are_prepared_while_the_confirming_read_is_in_flight(pool):
+    store = OffsetStore(20, 5)  # 4 pages, read twice
+    prepared = threading.Event()
+    calls, waited = [], []
+
+    def fetch(number, before=None):
+        if before is not None:  # a page of the confirming read
+            # Without the overlap, prepare only runs once this read is in: this waits in vain.
+            waited.append(prepared.wait(timeout=5))
+        return store.fetch_page(number, before)
+
+    def prepare(items):
+        calls.append(ids(items))
+        prepared.set()
+        return "|".join(ids(items))
+
+    listing = paging.list_all(fetch, 5, pool, key, prepare=prepare)
+    assert_exact(listing, store)
+    assert waited == [True] * 4
+    assert calls == [ids(store.items)]  # once: the confirming read agreed
+    assert listing.prepared == "|".join(ids(store.items))
+
+
+def test_what_is_prepared_belongs_to_the_items_returned_when_the_listing_changed(pool):
+    store = OffsetStore(7, 3)
+    store.before_page[2] = [lambda: store.delete("job-000")]  # the first read is wrong, read 2 and 3 agree
+    listing = paging.list_all(store.fetch_page, 3, pool, key, prepare=ids)
+    assert_exact(listing, store)
+    assert listing.attempts == 3
+    assert listing.prepared == ids(listing.items) == ids(store.items)
+
+
+def test_a_single_page_is_prepared_too(pool):
+    store = OffsetStore(3, 5)
+    listing = paging.list_all(store.fetch_page, 5, pool, key, prepare=ids)
+    assert listing.prepared == ["job-000", "job-001", "job-002"]
+    assert paging.list_all(store.fetch_page, 5, pool, key).prepared is None
+
+
+def test_a_prepare_error_ends_the_listing(pool):
+    store = OffsetStore(20, 5)
+
+    def prepare(items):
+        raise ValueError("cannot prepare")
+
+    with pytest.raises(ValueError, match="cannot prepare"):
+        paging.list_all(store.fetch_page, 5, pool, key, prepare=prepare)
