@@ -401,13 +401,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return "%s_%s" % (self.get_cache_key(path), digest)
 
     @staticmethod
-    def _to_cache(data: dict, jobs_json: list[str] | None = None) -> dict:
-        """The cache entry of ``data``; ``jobs_json`` holds each listing's jobs as ``_jobs_json`` encodes them,
-        when the client has encoded them already (while it waited for the read confirming them)."""
+    def _to_cache(data: dict, jobs_json: list[str]) -> dict:
+        """The cache entry of ``data``; ``jobs_json`` holds each listing's jobs as ``_jobs_json`` encoded them
+        (the client did, while it waited for the read confirming them)."""
         # Cache plugins encode their values with Ansible's JSON encoder, indented and key-sorted:
         # over a second for 5000 jobs. The listings as one compact JSON string cost them next to nothing.
-        if jobs_json is None:
-            jobs_json = [_jobs_json(listing["jobs"]) for listing in data["listings"]]
         listings = ",".join(
             '{"region":%s,"jobs":%s}' % (json.dumps(listing["region"]), text)
             for listing, text in zip(data["listings"], jobs_json)
@@ -449,9 +447,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _list(
         self, options: dict, regions: list[str], queries: list[JobQuery], for_cache: bool = False
-    ) -> tuple[dict, bool, list[str] | None]:
-        """The listings as cacheable data, whether all of them succeeded and, ``for_cache``, each listing's
-        jobs encoded for the cache."""
+    ) -> tuple[dict, bool, list]:
+        """The listings as cacheable data, whether all of them succeeded, and each listing's jobs encoded for
+        the cache (None unless ``for_cache``)."""
         params = {name: options[name] for name in CLIENT_OPTIONS}
         params["max_concurrency"] = options["max_concurrency"]
         try:
@@ -501,7 +499,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                         message,
                     )
                 )
-        return {"format": CACHE_FORMAT, "listings": listings}, not failures, jobs_json if for_cache else None
+        return {"format": CACHE_FORMAT, "listings": listings}, not failures, jobs_json
 
     # ---- hosts and groups ----------------------------------------------------------------
 
