@@ -27,7 +27,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import job_key, normalise_job
-from ansible_collections.alicloud.sae.plugins.module_utils.paging import Page, list_all
+from ansible_collections.alicloud.sae.plugins.module_utils.paging import FirstReads, Page, list_all
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import RetryPolicy, Transport
 from ansible_collections.alicloud.sae.plugins.module_utils.version import COLLECTION_VERSION
 
@@ -157,6 +157,17 @@ class SaeClient:
         ``prepare(jobs)``, if given, is work on the jobs done while the read that confirms them is in
         flight (see ``paging.list_all``); its result is ``JobListing.prepared``.
         """
+        return self._list_jobs(query, page_size, current_page=current_page, prepare=prepare, first_reads=None)
+
+    def _list_jobs(
+        self,
+        query: JobQuery,
+        page_size: int,
+        *,
+        current_page: int | None,
+        prepare: Callable[[list], object] | None,
+        first_reads: FirstReads | None,
+    ) -> JobListing:
         # The region goes into the endpoint's host name: check it even if it was not given to __init__.
         validate_region(query.region)
         page_size = validate_page_size(page_size)
@@ -173,6 +184,7 @@ class SaeClient:
             key=job_key,
             convert=lambda page: _normalised(page, query.region),
             prepare=prepare,
+            first_reads=first_reads,
         )
         return JobListing(query, listing.items, listing.total, listing.prepared)
 
@@ -182,16 +194,18 @@ class SaeClient:
         """Run several listings at once; each result is a listing or the error that ended it.
 
         Listings wait on their pages in their own threads; every HTTP request runs in the
-        one bounded pool, so ``max_concurrency`` bounds the requests in flight overall.
+        one bounded pool, so ``max_concurrency`` bounds the requests in flight overall. They share
+        one ``paging.FirstReads``.
         """
         for query in queries:
             validate_region(query.region)  # bad input fails before any request
             list_jobs_parameters(query.filters)
         page_size = validate_page_size(page_size)
+        first_reads = FirstReads()
 
         def run(query: JobQuery) -> JobListing | SaeError:
             try:
-                return self.list_jobs(query, page_size, prepare=prepare)
+                return self._list_jobs(query, page_size, current_page=None, prepare=prepare, first_reads=first_reads)
             except SaeError as error:
                 return error
 

@@ -22,11 +22,20 @@ one read. What a caller does with the converted items (``prepare``: the inventor
 plugin encodes them for its cache) is done then too. A re-read hands ``fetch_page``
 the page it read before, which it may return as it is when the answer has not changed,
 so that an unchanged page is not decoded twice.
+
+Listings run together (several regions or namespaces) share one ``FirstReads``, so that a
+listing converts its read once none of them is still on its first read. Converting can wait
+for the confirming read; the other listings' next reads cannot: under the GIL, a conversion
+done first delays the decoding of their pages and so the start of their next reads, the round
+trips the whole batch ends with. A listing holds back no longer than its own first read took,
+so a region much slower than the others (far away, or retrying) does not hold up the rest.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+import time
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -90,6 +99,31 @@ def _collect(futures: list[Future], fetch_page: FetchPage, page_size: int, execu
     return pages + [future.result() for future in [executor.submit(fetch_page, number, None) for number in more]]
 
 
+class FirstReads:
+    """How many of the listings run together are still on their first read (see the module's doc)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._condition = threading.Condition()
+
+    def begin(self) -> None:
+        with self._condition:
+            self._count += 1
+
+    def end(self) -> None:
+        with self._condition:
+            self._count -= 1
+            if not self._count:
+                self._condition.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        """Whether, within ``timeout`` seconds, no listing is on its first read any more. Listings not yet
+        begun (queued behind the waiting ones when there are more queries than listing threads) do not
+        count, or the waiting ones could wait for them forever."""
+        with self._condition:
+            return self._condition.wait_for(lambda: not self._count, timeout)
+
+
 def list_all(
     fetch_page: FetchPage,
     page_size: int,
@@ -98,18 +132,51 @@ def list_all(
     convert: Callable[[Page], list] = _unchanged,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     prepare: Callable[[list], object] | None = None,
+    first_reads: FirstReads | None = None,
 ) -> Listing:
     """Every item of the listing exactly once; ``fetch_page(n, before)`` returns page ``n`` (from 1), given
     the page ``n`` of the read before (or None), which it may return when the page has not changed.
 
     ``convert(page)`` turns a page's items into what the listing returns, one for one. ``prepare(items)``,
     if given, is called on the converted items of a read, while the read that may confirm them is in
-    flight; its result for the items returned is ``Listing.prepared``.
+    flight; its result for the items returned is ``Listing.prepared``. ``first_reads`` is shared by the
+    listings run together (see ``FirstReads``).
     """
+    started = time.monotonic()
+    first_read_seconds: float | None = None
 
-    def prepared(items: list) -> object:
-        return None if prepare is None else prepare(items)
+    def first_read_over() -> None:
+        nonlocal first_read_seconds
+        if first_read_seconds is None:
+            first_read_seconds = time.monotonic() - started
+            if first_reads is not None:
+                first_reads.end()
 
+    def convert_read(pages: list[Page]) -> tuple[list, object]:
+        """The read's items, converted, and what ``prepare`` makes of them."""
+        first_read_over()
+        if first_reads is not None:
+            first_reads.wait(timeout=first_read_seconds)
+        items = _converted(pages, key, convert)
+        return items, None if prepare is None else prepare(items)
+
+    if first_reads is not None:
+        first_reads.begin()
+    try:
+        return _settled(fetch_page, page_size, executor, key, convert_read, max_attempts)
+    finally:
+        first_read_over()  # a listing that failed or ended holds no other back
+
+
+def _settled(
+    fetch_page: FetchPage,
+    page_size: int,
+    executor: Executor,
+    key: Callable[[dict], str],
+    convert_read: Callable[[list[Page]], tuple[list, object]],
+    max_attempts: int,
+) -> Listing:
+    """``list_all``'s reads, until two in a row agree (or one page is the whole listing)."""
     # Page 1 gives the total, then the other pages are fetched at once.
     pages = _collect([executor.submit(fetch_page, 1, None)], fetch_page, page_size, executor)
     previous_keys: list | None = None
@@ -119,8 +186,8 @@ def list_all(
         keys = _keys(pages, key)
         if _is_whole(pages, page_size):
             if len(pages) == 1 and len(keys) == pages[0].total:  # one page is one answer
-                items = _converted(pages, key, convert)
-                return Listing(items, pages[0].total, attempt, prepared(items))
+                items, prepared = convert_read(pages)
+                return Listing(items, pages[0].total, attempt, prepared)
             if keys == previous_keys:
                 # More pages are only consistent when two reads in a row agree (which also settles an API
                 # count that disagrees with the jobs it lists). The items are the first read's: the same
@@ -135,8 +202,7 @@ def list_all(
             for number in range(1, next_read_pages + 1)
         ]
         try:
-            previous_keys, previous_items = keys, _converted(pages, key, convert)
-            previous_prepared = prepared(previous_items)
+            previous_keys, (previous_items, previous_prepared) = keys, convert_read(pages)
         except Exception:
             for future in futures:  # the listing has failed: its next read need not run
                 future.cancel()

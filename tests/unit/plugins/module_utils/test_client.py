@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 
@@ -148,6 +150,40 @@ def test_each_listing_is_prepared_as_the_caller_asks(fake_api):
     assert [len(result.prepared) for result in results] == [5, 1]
     assert unprepared.prepared is None
     assert page.prepared == ["cn-beijing-app-0004"]
+
+
+def test_listings_run_together_normalise_once_none_is_on_its_first_read(fake_api, monkeypatch):
+    fake_api.add_jobs("cn-beijing", 5)  # 3 pages of 2
+    fake_api.add_jobs("cn-shanghai", 3)  # 2 pages of 2
+    answered = {"cn-beijing": [], "cn-shanghai": []}
+    beijing_second_read = threading.Event()
+    shanghai_over_when_beijing_normalised = []
+
+    def answer(region, page):
+        if region == "cn-beijing" and not answered[region]:
+            time.sleep(0.5)  # Beijing's first read takes 0.5 s: it may hold back as long
+        if region == "cn-beijing" and page in answered[region]:
+            beijing_second_read.set()
+        if region == "cn-shanghai" and not answered[region]:
+            # Answered once Beijing's first read is in: without the hold-back, Beijing normalises meanwhile.
+            beijing_second_read.wait(timeout=5)
+            time.sleep(0.05)
+        answered[region].append(page)
+
+    real_normalised = client_module._normalised
+
+    def normalised(page, region):
+        if region == "cn-beijing":
+            shanghai_over_when_beijing_normalised.append(sorted(answered["cn-shanghai"][:2]) == [1, 2])
+        return real_normalised(page, region)
+
+    fake_api.before_answer = answer
+    monkeypatch.setattr(client_module, "_normalised", normalised)
+    queries = [JobQuery("cn-beijing"), JobQuery("cn-shanghai")]
+    with make_client(regions=["cn-beijing", "cn-shanghai"]) as client:
+        beijing, shanghai = client.list_jobs_many(queries, page_size=2)
+    assert (len(beijing.jobs), len(shanghai.jobs)) == (5, 3)
+    assert shanghai_over_when_beijing_normalised == [True] * 3
 
 
 def test_api_errors_carry_the_region(fake_api):

@@ -405,3 +405,153 @@ def test_a_prepare_error_ends_the_listing(pool):
 
     with pytest.raises(ValueError, match="cannot prepare"):
         paging.list_all(store.fetch_page, 5, pool, key, prepare=prepare)
+
+
+# --- first_reads: listings run together convert once none of them is on its first read -----------------
+
+
+def _run_listing(*args, **kwargs):
+    """``list_all`` in a thread of its own, as the client runs listings together; its result or error."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["listing"] = paging.list_all(*args, **kwargs)
+        except Exception as error:  # the test asserts on it
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def _slow_first_page(store, seconds, second_read_started=None):
+    """``store.fetch_page``, its first page taking ``seconds`` the first time (the first read, and so how
+    long the listing may hold back); ``second_read_started`` is set when the next read starts."""
+
+    def fetch(number, before=None):
+        if before is None and number == 1:
+            time.sleep(seconds)
+        elif before is not None and second_read_started is not None:
+            second_read_started.set()
+        return store.fetch_page(number, before)
+
+    return fetch
+
+
+def test_a_listing_converts_only_once_no_other_is_on_its_first_read(pool):
+    store_a, store_b = OffsetStore(20, 5), OffsetStore(10, 5)  # 4 and 2 pages, each read twice
+    first_reads = paging.FirstReads()
+    a_second_read = threading.Event()
+    b_first_read = []
+    b_over_when_a_converted = []
+
+    def fetch_b(number, before=None):
+        if before is None and number == 1:
+            # Answered once A's first read is in: without the hold-back, A converts while this waits.
+            a_second_read.wait(timeout=5)
+            time.sleep(0.05)
+        page = store_b.fetch_page(number, before)
+        if before is None:
+            b_first_read.append(number)
+        return page
+
+    def convert_a(page):
+        b_over_when_a_converted.append(sorted(b_first_read) == [1, 2])
+        return page.items
+
+    thread_b, outcome_b = _run_listing(fetch_b, 5, pool, key, first_reads=first_reads)
+    fetch_a = _slow_first_page(store_a, 0.5, a_second_read)  # A may hold back up to 0.5 s
+    thread_a, outcome_a = _run_listing(fetch_a, 5, pool, key, convert_a, first_reads=first_reads)
+    thread_a.join(timeout=10)
+    thread_b.join(timeout=10)
+    assert not thread_a.is_alive() and not thread_b.is_alive()
+    assert_exact(outcome_a["listing"], store_a)
+    assert_exact(outcome_b["listing"], store_b)
+    assert b_over_when_a_converted == [True] * 4
+
+
+def test_a_listing_on_its_first_read_holds_the_others_back_until_it_fails(pool):
+    store_a = OffsetStore(20, 5)
+    first_reads = paging.FirstReads()
+    a_second_read, b_failed = threading.Event(), threading.Event()
+    converted = []
+
+    def fetch_b(number, before=None):
+        a_second_read.wait(timeout=5)
+        time.sleep(0.05)
+        b_failed.set()
+        raise SaeApiError("ServiceUnavailable", "down", request_id="r-b")
+
+    def convert_a(page):
+        converted.append(b_failed.is_set())
+        return page.items
+
+    thread_b, outcome_b = _run_listing(fetch_b, 5, pool, key, first_reads=first_reads)
+    fetch_a = _slow_first_page(store_a, 0.5, a_second_read)
+    thread_a, outcome_a = _run_listing(fetch_a, 5, pool, key, convert_a, first_reads=first_reads)
+    thread_a.join(timeout=10)
+    thread_b.join(timeout=10)
+    assert not thread_a.is_alive() and not thread_b.is_alive()
+    assert_exact(outcome_a["listing"], store_a)
+    assert converted == [True] * 4
+    assert outcome_b["error"].code == "ServiceUnavailable"
+
+
+def test_a_listing_holds_back_no_longer_than_its_own_first_read_took(pool):
+    store_a = OffsetStore(20, 5)
+    first_reads = paging.FirstReads()
+    a_done, a_second_read = threading.Event(), threading.Event()
+    second_read_at, converted_at = [], []
+
+    def fetch_b(number, before=None):  # a region far slower than A: on its first read until A is done
+        a_done.wait(timeout=10)
+        return OffsetStore(3, 5).fetch_page(number, before)
+
+    def fetch_a(number, before=None):
+        if before is not None and not second_read_at:
+            second_read_at.append(time.monotonic())
+        return _slow_first_page(store_a, 0.3, a_second_read)(number, before)
+
+    def convert_a(page):
+        converted_at.append(time.monotonic())
+        return page.items
+
+    thread_b, outcome_b = _run_listing(fetch_b, 5, pool, key, first_reads=first_reads)
+    thread_a, outcome_a = _run_listing(fetch_a, 5, pool, key, convert_a, first_reads=first_reads)
+    thread_a.join(timeout=5)
+    assert not thread_a.is_alive(), "A waits for as long as B's first read takes"
+    a_done.set()
+    thread_b.join(timeout=10)
+    assert_exact(outcome_a["listing"], store_a)
+    assert len(outcome_b["listing"].items) == 3
+    # A's first read took at least 0.3 s: A held back about as long before converting, while B was
+    # still on its first read (the second read starts just before the first conversion).
+    assert converted_at[0] - second_read_at[0] >= 0.25
+
+
+@pytest.mark.parametrize("how_it_ends", ["fails on its first read", "is one page", "fails converting", "relists"])
+def test_a_listing_that_ends_is_no_longer_on_its_first_read(pool, how_it_ends):
+    store = OffsetStore(3 if how_it_ends == "is one page" else 20, 5)
+    first_reads = paging.FirstReads()
+    if how_it_ends == "relists":
+        store.before_page[2] = [lambda: store.delete("job-000")]
+
+    def fetch(number, before=None):
+        if how_it_ends == "fails on its first read" and number == 2:
+            raise SaeApiError("Throttling.User", "slow down", request_id="r-b")
+        return store.fetch_page(number, before)
+
+    def convert(page):
+        if how_it_ends == "fails converting":
+            raise SaeApiError("InvalidResponse", "bad job", request_id="r-c")
+        return page.items
+
+    try:
+        listing = paging.list_all(fetch, 5, pool, key, convert, first_reads=first_reads)
+    except SaeApiError:
+        assert how_it_ends.startswith("fails")
+    else:
+        assert_exact(listing, store)
+    # Ended, however: it holds no other listing back (nothing is left on a first read).
+    assert first_reads.wait(timeout=0)
