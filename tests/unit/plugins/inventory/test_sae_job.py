@@ -17,9 +17,11 @@ import textwrap
 import pytest
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.data import InventoryData
+from ansible.inventory.host import Host
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import inventory_loader
 from ansible.template import Templar
+from ansible.utils import vars as ansible_vars
 
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeCredentialError
@@ -180,7 +182,7 @@ class Run:
 
 @pytest.fixture
 def run(tmp_path, fake):
-    def parse(config, name="test.sae_job.yml", cache=True):
+    def parse(config, name="test.sae_job.yml", cache=True, inventory=None):
         path = tmp_path / name
         if not isinstance(config, str):
             config = json.dumps(config)
@@ -188,7 +190,7 @@ def run(tmp_path, fake):
         plugin = inventory_loader.get("alicloud.sae.sae_job")
         display = Recorder()
         plugin.display = display
-        inventory = InventoryData()
+        inventory = InventoryData() if inventory is None else inventory
         loader = DataLoader()
         plugin.parse(inventory, loader, str(path), cache=cache)
         if getattr(plugin, "_cache", None) is not None and plugin.get_option("cache"):
@@ -287,6 +289,51 @@ def test_prefix_and_suffix(run):
 def test_invalid_prefix_is_an_error(run):
     with pytest.raises(AnsibleParserError, match="hostvars_prefix"):
         run(base(hostvars_prefix="sae-"))
+
+
+@pytest.fixture
+def set_variable_calls(monkeypatch):
+    """The (host, name) of every Host.set_variable call."""
+    calls = []
+    real = Host.set_variable
+
+    def set_variable(host, name, value):
+        calls.append((host.name, name))
+        return real(host, name, value)
+
+    monkeypatch.setattr(Host, "set_variable", set_variable)
+    return calls
+
+
+def test_a_new_host_gets_its_variables_in_one_update(run, set_variable_calls):
+    result = run(base())
+    # Only add_host's own inventory_file and inventory_dir: the job's variables are one dict update,
+    # with what Host.set_variable would have set (see test_hostvars_are_the_normalised_job_prefixed).
+    assert {name for _host, name in set_variable_calls} == {"inventory_file", "inventory_dir"}
+    assert len(result.hosts) == sum(len(jobs) for jobs in JOBS.values())
+
+
+def test_a_host_another_source_added_gets_its_variables_through_set_variable(run, set_variable_calls):
+    item = JOBS["cn-beijing"][0]
+    name = run(base()).host_of(item["app_id"])
+    inventory = InventoryData()
+    inventory.add_host(name)
+    inventory.set_variable(name, "from_elsewhere", 1)
+    inventory.set_variable(name, "sae_app_name", "old")
+    set_variable_calls.clear()
+    result = run(base(), inventory=inventory)
+    assert {(host, var) for host, var in set_variable_calls if var.startswith("sae_")} == {
+        (name, "sae_" + key) for key in item
+    }
+    host_vars = result.vars(name)
+    assert (host_vars["from_elsewhere"], host_vars["sae_app_name"]) == (1, item["app_name"])
+
+
+def test_names_ansible_core_rejects_go_through_set_variable(run, set_variable_calls):
+    result = run(base(hostvars_prefix="é_"))  # an identifier, but not ASCII
+    validates = hasattr(ansible_vars, "validate_variable_name")  # ansible-core >= 2.19 warns about it
+    assert ("é_app_id" in {name for _host, name in set_variable_calls}) == validates
+    assert all("é_app_id" in result.vars(host) for host in result.hosts)
 
 
 def test_default_groups(run):
