@@ -469,7 +469,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self, options: dict, regions: list[str], queries: list[JobQuery], for_cache: bool = False
     ) -> tuple[dict, bool, list]:
         """The listings as cacheable data, whether all of them succeeded, and each listing's jobs encoded for
-        the cache (None unless ``for_cache``)."""
+        the cache (each None unless ``for_cache``)."""
         params = {name: options[name] for name in CLIENT_OPTIONS}
         params["max_concurrency"] = options["max_concurrency"]
         try:
