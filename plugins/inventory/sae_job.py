@@ -475,7 +475,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             with SaeClient(params, regions, max_concurrency=options["max_concurrency"]) as client:
                 results = client.list_jobs_many(queries, page_size=PAGE_SIZE, prepare=_jobs_json if for_cache else None)
-                stats = client.stats
+            stats = client.stats  # once closed: pages read ahead may be answered after the listings are complete
         except SaeError as error:
             raise AnsibleParserError("alicloud.sae.sae_job: %s" % self._fail_message(error, None, options)) from None
         except ImportError as error:

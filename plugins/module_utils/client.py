@@ -35,6 +35,10 @@ API_ACTION = "ListJobs"
 API_VERSION = "2019-05-06"
 API_PATH = "/pop/v1/sam/job/listJobs"
 USER_AGENT = "alicloud.sae/%s (Ansible collection; Python %s)" % (COLLECTION_VERSION, platform.python_version())
+# A listing's first read asks for up to this many pages at once (1000 jobs at the largest page size),
+# so that a listing of up to that many pages is read in one round trip less. It bounds what a short
+# listing spends on pages that turn out to be empty.
+FIRST_READ_PAGES = 5
 
 
 @dataclass
@@ -78,6 +82,12 @@ def _page_from_answer(answer: dict, region: str) -> Page:
 def _normalised(page: Page, region: str) -> list:
     with _answer_context(region, page.request_id):
         return [normalise_job(application) for application in page.items]
+
+
+def _first_read_pages(max_concurrency: int, listings: int) -> int:
+    """How many pages each of ``listings`` run together asks for in its first read: no more than its
+    share of the pool, so that every listing's first read goes out at once."""
+    return max(1, min(FIRST_READ_PAGES, max_concurrency // listings))
 
 
 def _option(params: dict, name: str) -> object:
@@ -157,7 +167,14 @@ class SaeClient:
         ``prepare(jobs)``, if given, is work on the jobs done while the read that confirms them is in
         flight (see ``paging.list_all``); its result is ``JobListing.prepared``.
         """
-        return self._list_jobs(query, page_size, current_page=current_page, prepare=prepare, first_reads=None)
+        return self._list_jobs(
+            query,
+            page_size,
+            current_page=current_page,
+            prepare=prepare,
+            first_reads=None,
+            first_read_pages=_first_read_pages(self._max_concurrency, 1),
+        )
 
     def _list_jobs(
         self,
@@ -167,6 +184,7 @@ class SaeClient:
         current_page: int | None,
         prepare: Callable[[list], object] | None,
         first_reads: FirstReads | None,
+        first_read_pages: int,
     ) -> JobListing:
         # The region goes into the endpoint's host name: check it even if it was not given to __init__.
         validate_region(query.region)
@@ -185,6 +203,7 @@ class SaeClient:
             convert=lambda page: _normalised(page, query.region),
             prepare=prepare,
             first_reads=first_reads,
+            first_read_pages=first_read_pages,
         )
         return JobListing(query, listing.items, listing.total, listing.prepared)
 
@@ -195,17 +214,25 @@ class SaeClient:
 
         Listings wait on their pages in their own threads; every HTTP request runs in the
         one bounded pool, so ``max_concurrency`` bounds the requests in flight overall. They share
-        one ``paging.FirstReads``.
+        one ``paging.FirstReads``, and the pool for their first reads.
         """
         for query in queries:
             validate_region(query.region)  # bad input fails before any request
             list_jobs_parameters(query.filters)
         page_size = validate_page_size(page_size)
         first_reads = FirstReads()
+        first_read_pages = _first_read_pages(self._max_concurrency, len(queries))
 
         def run(query: JobQuery) -> JobListing | SaeError:
             try:
-                return self._list_jobs(query, page_size, current_page=None, prepare=prepare, first_reads=first_reads)
+                return self._list_jobs(
+                    query,
+                    page_size,
+                    current_page=None,
+                    prepare=prepare,
+                    first_reads=first_reads,
+                    first_read_pages=first_read_pages,
+                )
             except SaeError as error:
                 return error
 

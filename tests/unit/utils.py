@@ -268,7 +268,7 @@ class FakeSaeApi:
     def __init__(self) -> None:
         self.jobs: dict = {}  # region -> raw applications, in API order
         self.secrets = {AK_ID: SECRET}
-        self.failures: dict = {}  # region -> list of (status, body, headers), consumed in order
+        self.failures: dict = {}  # region -> list of (page or None for any, status, body, headers), in order
         self.sticky_failures: dict = {}  # region -> (status, body, headers), every time
         self.delay = 0.0
         self.gateway_request_ids = False  # True: UUID request ids, also in an x-acs-request-id header
@@ -284,9 +284,12 @@ class FakeSaeApi:
         self.jobs.setdefault(region, []).extend(jobs)
         return jobs
 
-    def fail_once(self, region: str, status: int, code: str, request_id: str, headers: dict | None = None) -> None:
+    def fail_once(
+        self, region: str, status: int, code: str, request_id: str, headers: dict | None = None, page: int | None = None
+    ) -> None:
+        """The next request for ``region`` (for its page ``page`` only, if given) fails as told."""
         body = error_answer(code, "%s happened" % code, request_id)
-        self.failures.setdefault(region, []).append((status, body, headers))
+        self.failures.setdefault(region, []).append((page, status, body, headers))
 
     def fail_always(self, region: str, status: int, code: str, request_id: str) -> None:
         self.sticky_failures[region] = (status, error_answer(code, "%s happened" % code, request_id), None)
@@ -328,14 +331,17 @@ class FakeSaeApi:
             return FakeResponse(
                 400, error_answer("InvalidParameter.Workload", "Workload must be job", "req-%d" % number)
             )
+        size = int(params.get("PageSize", "10"))
+        page = int(params.get("CurrentPage", "1"))
         with self._lock:
             queued = self.failures.get(region) or []
-            failure = queued.pop(0) if queued else self.sticky_failures.get(region)
+            due = [entry for entry in queued if entry[0] in (None, page)][:1]
+            for entry in due:
+                queued.remove(entry)
+            failure = due[0][1:] if due else self.sticky_failures.get(region)
         if failure:
             status, body, extra_headers = failure
             return FakeResponse(status, body, extra_headers)
-        size = int(params.get("PageSize", "10"))
-        page = int(params.get("CurrentPage", "1"))
         if self.before_answer is not None:
             self.before_answer(region, page)
         jobs = [job for job in self.jobs.get(region, []) if self._matches(job, params)]

@@ -35,6 +35,10 @@ def app_ids(jobs):
     return [job["app_id"] for job in jobs]
 
 
+def pages_asked(fake_api, region=None):
+    return sorted(int(call["params"]["CurrentPage"]) for call in fake_api.calls if region in (None, call["region"]))
+
+
 def test_list_jobs_reads_every_page_in_order(fake_api):
     raw = fake_api.add_jobs("cn-beijing", 45)
     with make_client() as client:
@@ -45,8 +49,9 @@ def test_list_jobs_reads_every_page_in_order(fake_api):
     assert all(tuple(job) == JOB_KEYS for job in listing.jobs)
     assert listing.jobs[0]["tags"] == {"team": "t0"}
     assert listing.jobs[0]["trigger_config"]["type"] == "time"
-    # read twice: a listing of several pages is accepted when two reads agree
-    assert sorted(int(call["params"]["CurrentPage"]) for call in fake_api.calls) == [1, 1, 2, 2, 3, 3]
+    # read twice: a listing of several pages is accepted when two reads agree; the first read also asked
+    # for page 4 (past the end) with page 1, before it knew the total
+    assert pages_asked(fake_api) == [1, 1, 2, 2, 3, 3, 4]
     assert {call["params"]["PageSize"] for call in fake_api.calls} == {"20"}
     assert {call["params"]["Workload"] for call in fake_api.calls} == {"job"}
     assert {call["url"].split("?")[0] for call in fake_api.calls} == {
@@ -58,11 +63,12 @@ def test_request_options_are_passed_on(fake_api):
     fake_api.add_jobs("cn-beijing", 1)
     with make_client(timeout=7.5) as client:
         client.list_jobs(JobQuery("cn-beijing"))
-    (call,) = fake_api.calls
-    assert call["timeout"] == 7.5
-    assert call["verify"] is True
-    assert call["allow_redirects"] is False
-    assert call["headers"]["user-agent"].startswith("alicloud.sae/%s " % COLLECTION_VERSION)
+    assert fake_api.calls
+    for call in fake_api.calls:
+        assert call["timeout"] == 7.5
+        assert call["verify"] is True
+        assert call["allow_redirects"] is False
+        assert call["headers"]["user-agent"].startswith("alicloud.sae/%s " % COLLECTION_VERSION)
 
 
 def test_default_page_size_is_the_largest(fake_api):
@@ -70,7 +76,46 @@ def test_default_page_size_is_the_largest(fake_api):
     with make_client() as client:
         listing = client.list_jobs(JobQuery("cn-beijing"))
     assert len(listing.jobs) == 150
-    assert [call["params"]["PageSize"] for call in fake_api.calls] == ["200"]
+    assert [call["params"]["PageSize"] for call in fake_api.calls] == ["200"] * 4  # one page and 3 asked ahead
+    assert pages_asked(fake_api) == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    "max_concurrency, listings, pages",
+    [(32, 1, 5), (32, 5, 5), (32, 7, 4), (32, 64, 1), (4, 1, 4), (7, 3, 2), (3, 5, 1), (1, 1, 1)],
+)
+def test_a_first_read_asks_for_up_to_5_pages_within_its_share_of_the_pool(max_concurrency, listings, pages):
+    assert client_module.FIRST_READ_PAGES == 5
+    assert client_module._first_read_pages(max_concurrency, listings) == pages
+
+
+def test_a_listing_asks_for_its_first_pages_before_page_1_answers(fake_api):
+    raw = fake_api.add_jobs("cn-beijing", 450)  # 5 pages of 100
+    seen_by_page_1 = []
+
+    def before_answer(region, page):
+        if page == 1 and not seen_by_page_1:
+            deadline = time.monotonic() + 2
+            while len(fake_api.calls) < 5 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            seen_by_page_1.append(len(fake_api.calls))
+
+    fake_api.before_answer = before_answer
+    with make_client(max_concurrency=8) as client:
+        listing = client.list_jobs(JobQuery("cn-beijing"), page_size=100)
+    assert app_ids(listing.jobs) == [job["AppId"] for job in raw]
+    assert seen_by_page_1 == [5]
+    assert pages_asked(fake_api) == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]  # two reads: none of 3 round trips
+
+
+def test_listings_run_together_share_the_pool_in_their_first_reads(fake_api):
+    regions = ("cn-beijing", "cn-hangzhou", "cn-shanghai")
+    for region in regions:
+        fake_api.add_jobs(region, 1)
+    with make_client(regions, max_concurrency=7) as client:
+        listings = client.list_jobs_many([JobQuery(region) for region in regions])
+    assert [len(listing.jobs) for listing in listings] == [1, 1, 1]
+    assert [pages_asked(fake_api, region) for region in regions] == [[1, 2]] * 3
 
 
 def test_current_page_returns_that_page_only(fake_api):
@@ -248,7 +293,8 @@ def test_stats_count_requests(fake_api):
     fake_api.add_jobs("cn-beijing", 5)
     with make_client() as client:
         client.list_jobs(JobQuery("cn-beijing"), page_size=2)
-        assert client.stats == {"requests": 6, "retries": 0, "retried_codes": {}}  # 3 pages, read twice
+    # 3 pages read twice, and page 4 (past the end) asked for in the first read
+    assert client.stats == {"requests": 7, "retries": 0, "retried_codes": {}}
 
 
 def test_client_options_reach_the_transport(fake_api):
@@ -362,5 +408,5 @@ def test_a_confirming_read_decodes_only_the_pages_that_changed(fake_api, monkeyp
     with make_client() as client:
         listing = client.list_jobs(JobQuery("cn-beijing"), page_size=20)
     assert app_ids(listing.jobs) == [job["AppId"] for job in raw]
-    assert len(fake_api.calls) == 6  # 3 pages, read twice
-    assert len(decoded) == 4  # the first read, and the one page that changed
+    assert pages_asked(fake_api) == [1, 1, 2, 2, 3, 3, 4]  # 3 pages read twice, the first time with page 4
+    assert len(decoded) == 5  # the first read's 4 pages, and the one page that changed

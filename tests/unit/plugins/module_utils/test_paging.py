@@ -293,6 +293,7 @@ def test_a_conversion_error_ends_the_listing(pool):
 def test_a_listing_that_shrinks_between_reads_settles(pool):
     store = OffsetStore(9, 3)  # 3 pages
     calls = {"page 1": 0}
+    shrunk = threading.Event()
 
     def fetch(number, before=None):
         if number == 1:
@@ -300,6 +301,9 @@ def test_a_listing_that_shrinks_between_reads_settles(pool):
             if calls["page 1"] == 2:  # just before the second read: three jobs go, one page fewer
                 for app_id in ("job-000", "job-001", "job-002"):
                     store.delete(app_id)
+                shrunk.set()
+        elif before is not None:  # the second read's other pages are served after its page 1
+            assert shrunk.wait(2)
         return store.fetch_page(number, before)
 
     listing = paging.list_all(fetch, 3, pool, key)
@@ -555,3 +559,117 @@ def test_a_listing_that_ends_is_no_longer_on_its_first_read(pool, how_it_ends):
         assert_exact(listing, store)
     # Ended, however: it holds no other listing back (nothing is left on a first read).
     assert first_reads.wait(timeout=0)
+
+
+# ---- a first read that asks for the pages after page 1 at once ---------------------------------
+
+
+def page_1_answers_once_asked_with(store, other_pages):
+    """``store.fetch_page``, but page 1 of the first read answers only once ``other_pages`` more are asked for."""
+    asked = threading.Semaphore(0)
+
+    def fetch(number, before=None):
+        asked.release()
+        if number == 1 and before is None:
+            for _unused in range(other_pages):
+                assert asked.acquire(timeout=2), "the pages after page 1 were not asked for with it"
+        return store.fetch_page(number, before)
+
+    return fetch
+
+
+def test_a_first_read_asks_for_its_pages_before_page_1_answers():
+    store = OffsetStore(12, 3)  # 4 pages
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        listing = paging.list_all(page_1_answers_once_asked_with(store, 3), 3, executor, key, first_read_pages=4)
+    assert_exact(listing, store)
+    assert listing.attempts == 2
+    assert sorted(store.fetches) == [1, 1, 2, 2, 3, 3, 4, 4]  # two reads, no page asked for after page 1 answered
+
+
+def test_a_listing_longer_than_its_first_read_asks_for_the_rest_once_page_1_answers():
+    store = OffsetStore(20, 3)  # 7 pages
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        listing = paging.list_all(page_1_answers_once_asked_with(store, 2), 3, executor, key, first_read_pages=3)
+    assert_exact(listing, store)
+    assert sorted(store.fetches) == sorted(list(range(1, 8)) * 2)  # pages 2 and 3 are not asked for twice
+    assert sorted(store.fetches[3:7]) == [4, 5, 6, 7]
+
+
+@pytest.mark.parametrize("count, attempts, fetches", [(5, 2, [1, 1, 2, 2, 3, 4]), (2, 1, [1, 2, 3, 4])])
+def test_a_short_listing_asks_for_the_pages_past_its_end_only_in_its_first_read(count, attempts, fetches):
+    store = OffsetStore(count, 3)
+    with ThreadPoolExecutor(max_workers=4) as executor:  # left once every page asked for is answered
+        listing = paging.list_all(store.fetch_page, 3, executor, key, first_read_pages=4)
+    assert_exact(listing, store)
+    assert (listing.attempts, sorted(store.fetches)) == (attempts, fetches)
+
+
+def test_pages_past_the_end_are_not_waited_for_and_their_errors_are_not_the_listings(pool):
+    store = OffsetStore(4, 3)  # 2 pages
+    released = threading.Event()
+
+    def fetch(number, before=None):
+        if number == 3:
+            assert released.wait(2), "the listing waited for a page past its end"
+        if number == 4:
+            raise SaeApiError("Throttling.User", "slow down", request_id="r-4")
+        return store.fetch_page(number, before)
+
+    try:
+        listing = paging.list_all(fetch, 3, pool, key, first_read_pages=4)
+    finally:
+        released.set()
+    assert_exact(listing, store)
+    assert listing.attempts == 2
+
+
+def test_an_error_on_a_page_the_first_read_needs_ends_the_listing(pool):
+    store = OffsetStore(9, 3)
+
+    def fetch(number, before=None):
+        if number == 2:
+            raise SaeApiError("Throttling.User", "slow down", request_id="r-2")
+        return store.fetch_page(number, before)
+
+    with pytest.raises(SaeApiError) as caught:
+        paging.list_all(fetch, 3, pool, key, first_read_pages=4)
+    assert caught.value.request_id == "r-2"
+
+
+def test_a_change_during_a_first_read_that_asked_ahead_relists(pool):
+    store = OffsetStore(7, 3)  # pages [0 1 2] [3 4 5] [6]
+    store.before_page[2] = [lambda: store.delete("job-000")]  # job-003 slips from page 2 onto page 1
+    served = threading.Condition()
+    state = {"first_read_page_1": False}
+
+    def page_1_first(number, before=None):
+        """The first read's pages, asked for at once, are served page 1 first."""
+        if number == 1 and before is None:
+            page = store.fetch_page(number, before)
+            with served:
+                state["first_read_page_1"] = True
+                served.notify_all()
+            return page
+        with served:
+            assert served.wait_for(lambda: state["first_read_page_1"], timeout=2)
+        return store.fetch_page(number, before)
+
+    listing = paging.list_all(page_1_first, 3, pool, key, first_read_pages=5)
+    assert_exact(listing, store)
+    assert "job-003" in ids(listing.items)
+    assert listing.attempts == 3  # the first read is not whole; the next two agree
+
+
+@given(
+    count=st.integers(min_value=0, max_value=60),
+    page_size=st.integers(min_value=1, max_value=25),
+    first_read_pages=st.integers(min_value=1, max_value=6),
+)
+def test_every_item_exactly_once_whatever_the_first_read_asked_for(count, page_size, first_read_pages):
+    store = OffsetStore(count, page_size)
+    with ThreadPoolExecutor(max_workers=3) as executor:
+        listing = paging.list_all(store.fetch_page, page_size, executor, key, first_read_pages=first_read_pages)
+    assert_exact(listing, store)
+    pages = paging.page_count(count, page_size)
+    assert len(store.fetches) == max(pages, first_read_pages) + (0 if pages == 1 else pages)

@@ -11,11 +11,17 @@ import json
 
 import pytest
 
+from ansible_collections.alicloud.sae.plugins.module_utils.client import FIRST_READ_PAGES
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import JOB_KEYS
 from ansible_collections.alicloud.sae.plugins.modules import sae_job_info
 from ansible_collections.alicloud.sae.tests.unit.utils import AK_ID, SECRET, run_module
 
 BASE = {"region": "cn-beijing", "access_key_id": AK_ID, "access_key_secret": SECRET}
+FIRST_READ = list(range(1, FIRST_READ_PAGES + 1))  # the pages a listing asks for at once, with the default options
+
+
+def pages_asked(fake_api):
+    return sorted(int(call["params"]["CurrentPage"]) for call in fake_api.calls)
 
 
 def run(monkeypatch, **args):
@@ -68,8 +74,9 @@ def test_lists_every_job(fake_api, monkeypatch):
     assert [job["app_id"] for job in result["jobs"]] == [job["AppId"] for job in raw]
     assert all(tuple(job) == JOB_KEYS for job in result["jobs"])
     assert result["jobs"][0]["tags"] == {"team": "t0"}
-    assert result["api_stats"] == {"requests": 6, "retries": 0, "retried_codes": {}}  # 3 pages, read twice
-    assert len(fake_api.calls) == 6
+    # 3 pages, read twice, the first time with the pages read ahead past them
+    assert result["api_stats"] == {"requests": len(FIRST_READ) + 3, "retries": 0, "retried_codes": {}}
+    assert pages_asked(fake_api) == sorted(FIRST_READ + [1, 2, 3])
     assert SECRET not in json.dumps(result)
 
 
@@ -132,7 +139,7 @@ def test_check_mode_lists_as_usual(fake_api, monkeypatch):
     assert outcome == "exit"
     assert result["changed"] is False
     assert len(result["jobs"]) == 4
-    assert len(fake_api.calls) == 1
+    assert pages_asked(fake_api) == FIRST_READ  # one read, as without check mode
 
 
 def test_api_error_names_code_and_request_id_never_the_secret(fake_api, monkeypatch):
@@ -160,7 +167,7 @@ def test_wrong_secret_is_a_signature_error_without_the_secret(fake_api, monkeypa
     assert result["error"]["code"] == "SignatureDoesNotMatch"
     assert result["error"]["request_id"]
     assert wrong not in json.dumps(result)
-    assert len(fake_api.calls) == 1  # not retried
+    assert pages_asked(fake_api) == FIRST_READ  # not retried
 
 
 def test_missing_credentials_fail_before_any_request(fake_api, monkeypatch, scratch_home):
@@ -180,7 +187,25 @@ def test_transient_error_is_retried(fake_api, monkeypatch):
     outcome, result = run(monkeypatch)
     assert outcome == "exit"
     assert len(result["jobs"]) == 2
-    assert result["api_stats"] == {"requests": 2, "retries": 1, "retried_codes": {"ServiceUnavailable": 1}}
+    assert result["api_stats"] == {
+        "requests": len(FIRST_READ) + 1,
+        "retries": 1,
+        "retried_codes": {"ServiceUnavailable": 1},
+    }
+
+
+def test_api_stats_count_the_pages_read_ahead_answered_after_the_listing(fake_api, monkeypatch):
+    """A page asked for past the end of a short listing is not waited for, but it is a request the call made."""
+    fake_api.add_jobs("cn-beijing", 2)
+    fake_api.fail_once("cn-beijing", 503, "ServiceUnavailable", "r-busy", page=FIRST_READ[-1])
+    from ansible_collections.alicloud.sae.plugins.module_utils import transport
+
+    monkeypatch.setattr(transport.RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.3)
+    outcome, result = run(monkeypatch)
+    assert outcome == "exit"
+    assert len(result["jobs"]) == 2
+    first_read = len(FIRST_READ)
+    assert result["api_stats"] == {"requests": first_read + 1, "retries": 1, "retried_codes": {"ServiceUnavailable": 1}}
 
 
 def _syslog_like_python_312(logged):
