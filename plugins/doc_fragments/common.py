@@ -96,8 +96,10 @@ options:
       - Pages after the first are fetched concurrently, and a listing of several pages is read a second
         time to confirm that no job moved between pages while it was read.
       - A listing's first read asks for pages 2 to 5 together with page 1, before the total is known, as far
-        as this bound leaves each listing room for them. A listing of up to 5 pages (1000 jobs) is then read in
-        two round trips instead of three; a shorter one costs up to 4 more requests, answered with empty pages.
+        as this bound leaves each listing room for them (each listing asks for fewer when more than 6 share the
+        default bound). A listing of 2 to 5 pages is then read in two round trips instead of three. A listing of
+        one page still takes one, and costs up to 4 more requests answered with empty pages, each asked once,
+        without retries.
     type: int
     default: 32
 notes:

@@ -143,11 +143,22 @@ class SaeClient:
     def stats(self) -> dict:
         return self.transport.stats.as_dict()
 
-    def _fetch_page(self, region: str, parameters: dict, page_size: int, number: int, before: Page | None) -> Page:
+    def _fetch_page(
+        self,
+        region: str,
+        parameters: dict,
+        page_size: int,
+        number: int,
+        before: Page | None,
+        retry: bool = True,
+        failed: SaeApiError | None = None,
+    ) -> Page:
         answer = self.transport.fetch(
             region,
             dict(parameters, PageSize=str(page_size), CurrentPage=str(number)),
             previous=None if before is None else before.source,
+            retry=retry,
+            failed=failed,
         )
         if before is not None and answer is before.source:
             return before  # the same answer as last time: already decoded and checked
@@ -204,8 +215,20 @@ class SaeClient:
             prepare=prepare,
             first_reads=first_reads,
             first_read_pages=first_read_pages,
+            read_ahead=lambda number, failed: self._read_ahead(query.region, parameters, page_size, number, failed),
         )
         return JobListing(query, listing.items, listing.total, listing.prepared)
+
+    def _read_ahead(
+        self, region: str, parameters: dict, page_size: int, number: int, failed: BaseException | None
+    ) -> Page:
+        """A page asked for before the total is known, which may turn out not to be needed: asked once, so that
+        nothing waits for its retries; asked again, as the retries of that first attempt, once it is needed."""
+        if failed is None:
+            return self._fetch_page(region, parameters, page_size, number, None, retry=False)
+        if not isinstance(failed, SaeApiError):
+            raise failed
+        return self._fetch_page(region, parameters, page_size, number, None, failed=failed)
 
     def list_jobs_many(
         self, queries: list[JobQuery], page_size: int = 200, prepare: Callable[[list], object] | None = None

@@ -7,9 +7,11 @@
 
 Page 1 gives the total; the other pages are fetched concurrently through a bounded pool
 and put back in the API's order. The first read may ask for the pages after page 1 together
-with it (``first_read_pages``), before the total is known: a listing that fits in them is read
-in one round trip less, and a shorter one costs only requests answered with an empty page,
-which are not waited for. Offset paging is not a snapshot: a job created or
+with it (``first_read_pages``), before the total is known: a listing of more than one page that
+fits in them is read in one round trip less. A shorter one costs requests answered with an empty
+page: they are asked once, without retries, and the listing does not wait for them.
+
+Offset paging is not a snapshot: a job created or
 deleted while we page shifts the later pages, so a job can show up twice or slip
 between two pages. A page reporting another total shows such a change, but a job
 deleted and another created between two page reads leave the total as it was while
@@ -57,6 +59,7 @@ class Page:
 
 
 FetchPage = Callable[[int, Optional[Page]], Page]
+ReadAhead = Callable[[int, Optional[BaseException]], Page]
 
 
 @dataclass
@@ -96,13 +99,27 @@ def _is_whole(pages: list[Page], page_size: int) -> bool:
 
 
 def _collect(futures: list[Future], fetch_page: FetchPage, page_size: int, executor: Executor) -> list[Page]:
-    """A read's pages, in order, as many as page 1's total needs: pages asked for past them are not waited
-    for (not even for an error: they hold no job the read needs), and pages the listing grew by since the
-    read started are fetched too."""
-    needed = page_count(futures[0].result().total, page_size)
-    pages = [future.result() for future in futures[:needed]]
-    more = range(len(pages) + 1, needed + 1)
+    """A read's pages, in order; pages the listing grew by since the read started are fetched too."""
+    pages = [future.result() for future in futures]
+    more = range(len(pages) + 1, page_count(pages[0].total, page_size) + 1)
     return pages + [future.result() for future in [executor.submit(fetch_page, number, None) for number in more]]
+
+
+def _first_read(
+    fetch_page: FetchPage, read_ahead: ReadAhead, first_read_pages: int, page_size: int, executor: Executor
+) -> list[Page]:
+    """Page 1, and pages 2 to ``first_read_pages`` asked for with it (``read_ahead(n, None)``: once each,
+    without retries), then as for any read. Of the pages asked for ahead, only those page 1's total needs are
+    waited for: the others hold no job, and their errors are not the listing's. One that is needed but failed
+    is asked again with ``read_ahead(n, error)``, which goes on as that first attempt's retries."""
+    page_1 = executor.submit(fetch_page, 1, None)
+    ahead = [executor.submit(read_ahead, number, None) for number in range(2, first_read_pages + 1)]
+    needed = page_count(page_1.result().total, page_size)
+    futures = [page_1] + [
+        future if future.exception() is None else executor.submit(read_ahead, number, future.exception())
+        for number, future in enumerate(ahead[: needed - 1], start=2)
+    ]
+    return _collect(futures, fetch_page, page_size, executor)
 
 
 class FirstReads:
@@ -140,6 +157,7 @@ def list_all(
     prepare: Callable[[list], object] | None = None,
     first_reads: FirstReads | None = None,
     first_read_pages: int = 1,
+    read_ahead: ReadAhead | None = None,
 ) -> Listing:
     """Every item of the listing exactly once; ``fetch_page(n, before)`` returns page ``n`` (from 1), given
     the page ``n`` of the read before (or None), which it may return when the page has not changed.
@@ -147,7 +165,8 @@ def list_all(
     ``convert(page)`` turns a page's items into what the listing returns, one for one. ``prepare(items)``,
     if given, is called on the converted items of a read, while the read that may confirm them is in
     flight; its result for the items returned is ``Listing.prepared``. ``first_reads`` is shared by the
-    listings run together (see ``FirstReads``). The first read asks for pages 1 to ``first_read_pages`` at once.
+    listings run together (see ``FirstReads``). The first read asks for pages 1 to ``first_read_pages`` at once,
+    pages after page 1 through ``read_ahead`` if given (see ``_first_read``), else ``fetch_page(n, None)``.
     """
     started = time.monotonic()
     first_read_seconds: float | None = None
@@ -170,25 +189,29 @@ def list_all(
     if first_reads is not None:
         first_reads.begin()
     try:
-        return _settled(fetch_page, page_size, executor, key, convert_read, max_attempts, first_read_pages)
+        first_read = _first_read(
+            fetch_page,
+            read_ahead or (lambda number, _failed: fetch_page(number, None)),
+            first_read_pages,
+            page_size,
+            executor,
+        )
+        return _settled(first_read, fetch_page, page_size, executor, key, convert_read, max_attempts)
     finally:
         first_read_over()  # a listing that failed or ended holds no other back
 
 
 def _settled(
+    pages: list[Page],
     fetch_page: FetchPage,
     page_size: int,
     executor: Executor,
     key: Callable[[dict], str],
     convert_read: Callable[[list[Page]], tuple[list, object]],
     max_attempts: int,
-    first_read_pages: int,
 ) -> Listing:
-    """``list_all``'s reads, until two in a row agree (or one page is the whole listing)."""
-    # Page 1 gives the total (the pages asked for with it may be more or fewer than it needs), then the
-    # pages still missing are fetched at once.
-    first_read = [executor.submit(fetch_page, number, None) for number in range(1, max(1, first_read_pages) + 1)]
-    pages = _collect(first_read, fetch_page, page_size, executor)
+    """``list_all``'s reads from the first one, ``pages``, until two in a row agree (or one page is the whole
+    listing)."""
     previous_keys: list | None = None
     previous_items: list = []
     previous_prepared: object = None

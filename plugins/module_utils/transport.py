@@ -255,20 +255,31 @@ class Transport:
         """One logical call, retried as the policy allows; errors name the region."""
         return self.fetch(region, params).document
 
-    def fetch(self, region: str, params: dict, previous: Answer | None = None) -> Answer:
+    def fetch(
+        self,
+        region: str,
+        params: dict,
+        previous: Answer | None = None,
+        retry: bool = True,
+        failed: SaeApiError | None = None,
+    ) -> Answer:
         """``call``, as an ``Answer``: ``previous`` itself when the answer is the same as that one (same
-        bytes but for the request id), so that a confirming read does not decode what it already has."""
+        bytes but for the request id), so that a confirming read does not decode what it already has.
+        ``retry=False`` sends the request once, whatever the error. ``failed`` is the error a first attempt
+        made elsewhere (``retry=False``) ended with: this call goes on as its retries."""
         endpoint = resolve_endpoint(self._endpoint_template, region)
-        attempt = 0
+        attempt, error = 0, failed
         while True:
-            try:
-                return self._send(endpoint, params, previous)
-            except SaeApiError as error:
-                if attempt >= self.retry_policy.max_retries or not is_retryable(error):
+            if error is not None:
+                if not retry or attempt >= self.retry_policy.max_retries or not is_retryable(error):
                     raise error.in_region(region) from None
                 self.stats.count_retry(error.code)
                 self._sleep(self.retry_policy.delay(attempt, error.retry_after))
                 attempt += 1
+            try:
+                return self._send(endpoint, params, previous)
+            except SaeApiError as exc:
+                error = exc
 
     def _send(self, endpoint: Endpoint, params: dict, previous: Answer | None) -> Answer:
         credentials = self._credentials.get()

@@ -96,23 +96,30 @@ class FakeClient:
 
     instances: list = []
     data: dict = {}
+    answered_on_close = 0  # requests still running when the listings are complete, counted once the client closes
 
     def __init__(self, params, regions, max_concurrency=10, transport=None):
         self.params = params
         self.regions = regions
         self.max_concurrency = max_concurrency
         self.calls = []
+        self.closed = False
         FakeClient.instances.append(self)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc_info):
-        return None
+        self.closed = True
 
     @property
     def stats(self):
-        return {"requests": sum(len(call) for call in self.calls), "retries": 1, "retried_codes": {"Throttling": 1}}
+        late = self.answered_on_close if self.closed else 0
+        return {
+            "requests": sum(len(call) for call in self.calls) + late,
+            "retries": 1,
+            "retried_codes": {"Throttling": 1},
+        }
 
     def list_jobs_many(self, queries, page_size=200, prepare=None):
         self.calls.append(list(queries))
@@ -628,6 +635,12 @@ def test_client_errors_become_parser_errors(run, fake, monkeypatch):
 def test_stats_are_shown_at_vvv(run):
     result = run(base())
     assert any("3 API request(s), 1 retry" in message for message in result.display.messages)
+
+
+def test_stats_shown_are_read_once_the_client_has_closed(run, monkeypatch):
+    monkeypatch.setattr(FakeClient, "answered_on_close", 2)
+    result = run(base())
+    assert any("5 API request(s), 1 retry" in message for message in result.display.messages)
 
 
 # ---- cache --------------------------------------------------------------------------------

@@ -108,6 +108,22 @@ def test_a_listing_asks_for_its_first_pages_before_page_1_answers(fake_api):
     assert pages_asked(fake_api) == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]  # two reads: none of 3 round trips
 
 
+def test_a_needed_page_asked_for_ahead_that_failed_is_asked_again_with_retries(fake_api, monkeypatch):
+    from ansible_collections.alicloud.sae.plugins.module_utils import transport
+
+    monkeypatch.setattr(transport.RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.0)
+    raw = fake_api.add_jobs("cn-beijing", 450)  # 5 pages of 100
+    fake_api.fail_once("cn-beijing", 503, "ServiceUnavailable", "r-busy", page=3)
+    fake_api.fail_once("cn-beijing", 503, "ServiceUnavailable", "r-busy-again", page=3)
+    with make_client(max_concurrency=8, max_retries=2) as client:
+        listing = client.list_jobs(JobQuery("cn-beijing"), page_size=100)
+        assert app_ids(listing.jobs) == [job["AppId"] for job in raw]
+    # page 3: once ahead (503), then asked again as that attempt's retries (503, then ok, the second and last
+    # retry max_retries allows), then in the confirming read
+    assert pages_asked(fake_api) == [1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5]
+    assert client.stats == {"requests": 12, "retries": 2, "retried_codes": {"ServiceUnavailable": 2}}
+
+
 def test_listings_run_together_share_the_pool_in_their_first_reads(fake_api):
     regions = ("cn-beijing", "cn-hangzhou", "cn-shanghai")
     for region in regions:
@@ -245,7 +261,7 @@ def test_api_errors_carry_the_region(fake_api):
 def test_malformed_job_is_an_invalid_response_with_request_id_and_region(fake_api):
     fake_api.add_jobs("cn-beijing", 3)
     del fake_api.jobs["cn-beijing"][1]["AppId"]
-    with make_client() as client:
+    with make_client(max_concurrency=1) as client:  # one request at a time: the first, page 1, is req-1
         with pytest.raises(SaeApiError) as caught:
             client.list_jobs(JobQuery("cn-beijing"))
     assert caught.value.code == "InvalidResponse"

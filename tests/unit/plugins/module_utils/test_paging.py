@@ -571,10 +571,11 @@ def page_1_answers_once_asked_with(store, other_pages):
     asked = threading.Semaphore(0)
 
     def fetch(number, before=None):
-        asked.release()
         if number == 1 and before is None:
             for _unused in range(other_pages):
                 assert asked.acquire(timeout=2), "the pages after page 1 were not asked for with it"
+        else:
+            asked.release()
         return store.fetch_page(number, before)
 
     return fetch
@@ -662,3 +663,20 @@ def test_every_item_exactly_once_whatever_the_first_read_asked_for(count, page_s
     assert_exact(listing, store)
     pages = paging.page_count(count, page_size)
     assert len(store.fetches) == max(pages, first_read_pages) + (0 if pages == 1 else pages)
+
+
+def test_pages_asked_for_ahead_go_through_read_ahead_and_a_needed_one_that_failed_is_asked_again(pool):
+    store = OffsetStore(10, 3)  # 4 pages
+    ahead = []
+
+    def read_ahead(number, failed):
+        ahead.append((number, None if failed is None else failed.request_id))
+        if number in (3, 5) and failed is None:  # page 3 is needed, page 5 is past the end
+            raise SaeApiError("Throttling.User", "slow down", request_id="r-%d" % number)
+        return store.fetch_page(number)
+
+    listing = paging.list_all(store.fetch_page, 3, pool, key, first_read_pages=5, read_ahead=read_ahead)
+    assert_exact(listing, store)
+    # page 3 asked again, handed its first attempt's error; page 5 never again
+    assert sorted(ahead, key=str) == [(2, None), (3, "r-3"), (3, None), (4, None), (5, None)]
+    assert sorted(store.fetches) == [1, 1, 2, 2, 3, 3, 4, 4]

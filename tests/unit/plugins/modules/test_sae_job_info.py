@@ -180,13 +180,14 @@ def test_missing_credentials_fail_before_any_request(fake_api, monkeypatch, scra
 
 def test_transient_error_is_retried(fake_api, monkeypatch):
     fake_api.add_jobs("cn-beijing", 2)
-    fake_api.fail_once("cn-beijing", 503, "ServiceUnavailable", "r-busy", {"Retry-After": "0"})
+    fake_api.fail_once("cn-beijing", 503, "ServiceUnavailable", "r-busy", {"Retry-After": "0"}, page=1)
     from ansible_collections.alicloud.sae.plugins.module_utils import transport
 
     monkeypatch.setattr(transport.RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.0)
     outcome, result = run(monkeypatch)
     assert outcome == "exit"
     assert len(result["jobs"]) == 2
+    assert pages_asked(fake_api) == [1] + FIRST_READ
     assert result["api_stats"] == {
         "requests": len(FIRST_READ) + 1,
         "retries": 1,
@@ -194,18 +195,36 @@ def test_transient_error_is_retried(fake_api, monkeypatch):
     }
 
 
-def test_api_stats_count_the_pages_read_ahead_answered_after_the_listing(fake_api, monkeypatch):
-    """A page asked for past the end of a short listing is not waited for, but it is a request the call made."""
+def test_a_page_asked_for_ahead_past_the_end_is_not_retried(fake_api, monkeypatch):
+    """A page asked for with page 1, before the total is known, is asked once: a short listing does not wait
+    for (nor send) retries of a page it turns out not to need."""
     fake_api.add_jobs("cn-beijing", 2)
     fake_api.fail_once("cn-beijing", 503, "ServiceUnavailable", "r-busy", page=FIRST_READ[-1])
     from ansible_collections.alicloud.sae.plugins.module_utils import transport
 
-    monkeypatch.setattr(transport.RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.3)
+    monkeypatch.setattr(transport.RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.0)
     outcome, result = run(monkeypatch)
     assert outcome == "exit"
     assert len(result["jobs"]) == 2
-    first_read = len(FIRST_READ)
-    assert result["api_stats"] == {"requests": first_read + 1, "retries": 1, "retried_codes": {"ServiceUnavailable": 1}}
+    assert result["api_stats"] == {"requests": len(FIRST_READ), "retries": 0, "retried_codes": {}}
+    assert pages_asked(fake_api) == FIRST_READ
+
+
+def test_api_stats_are_read_once_the_client_has_closed(fake_api, monkeypatch):
+    """Requests still running when the listing is complete (pages asked for ahead) count in what the call cost."""
+    from ansible_collections.alicloud.sae.plugins.module_utils.client import SaeClient
+
+    fake_api.add_jobs("cn-beijing", 2)
+    close = SaeClient.close
+
+    def close_after_a_late_request(self):
+        close(self)
+        self.transport.stats.count_request()  # as if a request had still been running until the pool closed
+
+    monkeypatch.setattr(SaeClient, "close", close_after_a_late_request)
+    outcome, result = run(monkeypatch)
+    assert outcome == "exit"
+    assert result["api_stats"]["requests"] == len(fake_api.calls) + 1
 
 
 def _syslog_like_python_312(logged):
