@@ -294,6 +294,10 @@ class FakeSaeApi:
     def fail_always(self, region: str, status: int, code: str, request_id: str) -> None:
         self.sticky_failures[region] = (status, error_answer(code, "%s happened" % code, request_id), None)
 
+    def pages_asked(self, region: str | None = None) -> list:
+        """The page numbers asked for (of ``region`` only, if given), sorted: each as often as it was asked."""
+        return sorted(int(call["params"]["CurrentPage"]) for call in self.calls if region in (None, call["region"]))
+
     # --- requests.Session.get -------------------------------------------------------------------
     def get(self, url: str, headers: dict | None = None, **kwargs: Any) -> FakeResponse:
         parts = urlsplit(url)

@@ -35,10 +35,6 @@ def app_ids(jobs):
     return [job["app_id"] for job in jobs]
 
 
-def pages_asked(fake_api, region=None):
-    return sorted(int(call["params"]["CurrentPage"]) for call in fake_api.calls if region in (None, call["region"]))
-
-
 def test_list_jobs_reads_every_page_in_order(fake_api):
     raw = fake_api.add_jobs("cn-beijing", 45)
     with make_client() as client:
@@ -51,7 +47,7 @@ def test_list_jobs_reads_every_page_in_order(fake_api):
     assert listing.jobs[0]["trigger_config"]["type"] == "time"
     # read twice: a listing of several pages is accepted when two reads agree; the first read also asked
     # for page 4 (past the end) with page 1, before it knew the total
-    assert pages_asked(fake_api) == [1, 1, 2, 2, 3, 3, 4]
+    assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3, 4]
     assert {call["params"]["PageSize"] for call in fake_api.calls} == {"20"}
     assert {call["params"]["Workload"] for call in fake_api.calls} == {"job"}
     assert {call["url"].split("?")[0] for call in fake_api.calls} == {
@@ -77,7 +73,7 @@ def test_default_page_size_is_the_largest(fake_api):
         listing = client.list_jobs(JobQuery("cn-beijing"))
     assert len(listing.jobs) == 150
     assert [call["params"]["PageSize"] for call in fake_api.calls] == ["200"] * 4  # one page and 3 asked ahead
-    assert pages_asked(fake_api) == [1, 2, 3, 4]
+    assert fake_api.pages_asked() == [1, 2, 3, 4]
 
 
 @pytest.mark.parametrize(
@@ -105,7 +101,7 @@ def test_a_listing_asks_for_its_first_pages_before_page_1_answers(fake_api):
         listing = client.list_jobs(JobQuery("cn-beijing"), page_size=100)
     assert app_ids(listing.jobs) == [job["AppId"] for job in raw]
     assert seen_by_page_1 == [5]
-    assert pages_asked(fake_api) == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]  # two reads: none of 3 round trips
+    assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]  # two reads: none of 3 round trips
 
 
 def test_a_needed_page_asked_for_ahead_that_failed_is_asked_again_with_retries(fake_api, monkeypatch):
@@ -120,7 +116,7 @@ def test_a_needed_page_asked_for_ahead_that_failed_is_asked_again_with_retries(f
         assert app_ids(listing.jobs) == [job["AppId"] for job in raw]
     # page 3: once ahead (503), then asked again as that attempt's retries (503, then ok, the second and last
     # retry max_retries allows), then in the confirming read
-    assert pages_asked(fake_api) == [1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5]
+    assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5]
     assert client.stats == {"requests": 12, "retries": 2, "retried_codes": {"ServiceUnavailable": 2}}
 
 
@@ -131,7 +127,7 @@ def test_listings_run_together_share_the_pool_in_their_first_reads(fake_api):
     with make_client(regions, max_concurrency=7) as client:
         listings = client.list_jobs_many([JobQuery(region) for region in regions])
     assert [len(listing.jobs) for listing in listings] == [1, 1, 1]
-    assert [pages_asked(fake_api, region) for region in regions] == [[1, 2]] * 3
+    assert [fake_api.pages_asked(region) for region in regions] == [[1, 2]] * 3
 
 
 def test_current_page_returns_that_page_only(fake_api):
@@ -424,5 +420,5 @@ def test_a_confirming_read_decodes_only_the_pages_that_changed(fake_api, monkeyp
     with make_client() as client:
         listing = client.list_jobs(JobQuery("cn-beijing"), page_size=20)
     assert app_ids(listing.jobs) == [job["AppId"] for job in raw]
-    assert pages_asked(fake_api) == [1, 1, 2, 2, 3, 3, 4]  # 3 pages read twice, the first time with page 4
+    assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3, 4]  # 3 pages read twice, the first time with page 4
     assert len(decoded) == 5  # the first read's 4 pages, and the one page that changed

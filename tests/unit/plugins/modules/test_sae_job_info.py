@@ -20,10 +20,6 @@ BASE = {"region": "cn-beijing", "access_key_id": AK_ID, "access_key_secret": SEC
 FIRST_READ = list(range(1, FIRST_READ_PAGES + 1))  # the pages a listing asks for at once, with the default options
 
 
-def pages_asked(fake_api):
-    return sorted(int(call["params"]["CurrentPage"]) for call in fake_api.calls)
-
-
 def run(monkeypatch, **args):
     return run_module(sae_job_info.main, dict(BASE, **args), monkeypatch)
 
@@ -76,7 +72,7 @@ def test_lists_every_job(fake_api, monkeypatch):
     assert result["jobs"][0]["tags"] == {"team": "t0"}
     # 3 pages, read twice, the first time with the pages read ahead past them
     assert result["api_stats"] == {"requests": len(FIRST_READ) + 3, "retries": 0, "retried_codes": {}}
-    assert pages_asked(fake_api) == sorted(FIRST_READ + [1, 2, 3])
+    assert fake_api.pages_asked() == sorted(FIRST_READ + [1, 2, 3])
     assert SECRET not in json.dumps(result)
 
 
@@ -139,7 +135,7 @@ def test_check_mode_lists_as_usual(fake_api, monkeypatch):
     assert outcome == "exit"
     assert result["changed"] is False
     assert len(result["jobs"]) == 4
-    assert pages_asked(fake_api) == FIRST_READ  # one read, as without check mode
+    assert fake_api.pages_asked() == FIRST_READ  # one read, as without check mode
 
 
 def test_api_error_names_code_and_request_id_never_the_secret(fake_api, monkeypatch):
@@ -167,7 +163,7 @@ def test_wrong_secret_is_a_signature_error_without_the_secret(fake_api, monkeypa
     assert result["error"]["code"] == "SignatureDoesNotMatch"
     assert result["error"]["request_id"]
     assert wrong not in json.dumps(result)
-    assert pages_asked(fake_api) == FIRST_READ  # not retried
+    assert fake_api.pages_asked() == FIRST_READ  # not retried
 
 
 def test_missing_credentials_fail_before_any_request(fake_api, monkeypatch, scratch_home):
@@ -187,7 +183,7 @@ def test_transient_error_is_retried(fake_api, monkeypatch):
     outcome, result = run(monkeypatch)
     assert outcome == "exit"
     assert len(result["jobs"]) == 2
-    assert pages_asked(fake_api) == [1] + FIRST_READ
+    assert fake_api.pages_asked() == [1] + FIRST_READ
     assert result["api_stats"] == {
         "requests": len(FIRST_READ) + 1,
         "retries": 1,
@@ -207,7 +203,7 @@ def test_a_page_asked_for_ahead_past_the_end_is_not_retried(fake_api, monkeypatc
     assert outcome == "exit"
     assert len(result["jobs"]) == 2
     assert result["api_stats"] == {"requests": len(FIRST_READ), "retries": 0, "retried_codes": {}}
-    assert pages_asked(fake_api) == FIRST_READ
+    assert fake_api.pages_asked() == FIRST_READ
 
 
 def test_api_stats_are_read_once_the_client_has_closed(fake_api, monkeypatch):
