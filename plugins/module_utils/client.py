@@ -36,8 +36,8 @@ API_VERSION = "2019-05-06"
 API_PATH = "/pop/v1/sam/job/listJobs"
 USER_AGENT = "alicloud.sae/%s (Ansible collection; Python %s)" % (COLLECTION_VERSION, platform.python_version())
 # A listing's first read asks for up to this many pages at once (1000 jobs at the largest page size),
-# so that a listing of up to that many pages is read in one round trip less. It bounds what a short
-# listing spends on pages that turn out to be empty.
+# so that a listing of 2 to that many pages is read in one round trip less. It bounds what a listing of
+# one page spends on pages that turn out to be empty.
 FIRST_READ_PAGES = 5
 
 
