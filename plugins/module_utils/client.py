@@ -27,7 +27,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import job_key, normalise_job
-from ansible_collections.alicloud.sae.plugins.module_utils.paging import FirstReads, Page, list_all
+from ansible_collections.alicloud.sae.plugins.module_utils.paging import ConversionHold, Page, list_all, request_sent
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import RetryPolicy, Transport
 from ansible_collections.alicloud.sae.plugins.module_utils.version import COLLECTION_VERSION
 
@@ -125,6 +125,7 @@ class SaeClient:
                 validate_certs=_option(params, "validate_certs"),
                 retry_policy=RetryPolicy(max_retries=_option(params, "max_retries")),
                 pool_size=self._max_concurrency,
+                before_send=request_sent,  # a listing's conversion waits until its requests are sent
             )
         self.transport = transport
         self._pool = ThreadPoolExecutor(max_workers=self._max_concurrency, thread_name_prefix="sae-page")
@@ -183,7 +184,7 @@ class SaeClient:
             page_size,
             current_page=current_page,
             prepare=prepare,
-            first_reads=None,
+            hold=None,
             first_read_pages=_first_read_pages(self._max_concurrency, 1),
         )
 
@@ -194,7 +195,7 @@ class SaeClient:
         *,
         current_page: int | None,
         prepare: Callable[[list], object] | None,
-        first_reads: FirstReads | None,
+        hold: ConversionHold | None,
         first_read_pages: int,
     ) -> JobListing:
         # The region goes into the endpoint's host name: check it even if it was not given to __init__.
@@ -213,7 +214,7 @@ class SaeClient:
             key=job_key,
             convert=lambda page: _normalised(page, query.region),
             prepare=prepare,
-            first_reads=first_reads,
+            hold=hold,
             first_read_pages=first_read_pages,
             read_ahead=lambda number, failed: self._read_ahead(query.region, parameters, page_size, number, failed),
         )
@@ -237,13 +238,13 @@ class SaeClient:
 
         Listings wait on their pages in their own threads; every HTTP request runs in the
         one bounded pool, so ``max_concurrency`` bounds the requests in flight overall. They share
-        one ``paging.FirstReads``, and the pool for their first reads.
+        one ``paging.ConversionHold``, and the pool for their first reads.
         """
         for query in queries:
             validate_region(query.region)  # bad input fails before any request
             list_jobs_parameters(query.filters)
         page_size = validate_page_size(page_size)
-        first_reads = FirstReads()
+        hold = ConversionHold()
         first_read_pages = _first_read_pages(self._max_concurrency, len(queries))
 
         def run(query: JobQuery) -> JobListing | SaeError:
@@ -253,7 +254,7 @@ class SaeClient:
                     page_size,
                     current_page=None,
                     prepare=prepare,
-                    first_reads=first_reads,
+                    hold=hold,
                     first_read_pages=first_read_pages,
                 )
             except SaeError as error:

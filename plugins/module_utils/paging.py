@@ -28,12 +28,14 @@ plugin encodes them for its cache) is done then too. A re-read hands ``fetch_pag
 the page it read before, which it may return as it is when the answer has not changed,
 so that an unchanged page is not decoded twice.
 
-Listings run together (several regions or namespaces) share one ``FirstReads``, so that a
-listing converts its read once none of them is still on its first read. Converting can wait
-for the confirming read; the other listings' next reads cannot: under the GIL, a conversion
-done first delays the decoding of their pages and so the start of their next reads, the round
-trips the whole batch ends with. A listing holds back no longer than its own first read took,
-so a region much slower than the others (far away, or retrying) does not hold up the rest.
+Converting waits for the requests (``ConversionHold``). Converting can wait for the confirming
+read; the requests cannot: under the GIL, a conversion done first delays the signing and sending
+of the next read's requests and the decoding of other pages, and so the round trips the listing
+ends with. A listing converts its read once no listing it runs with (several regions or
+namespaces share one hold) is still on its first read, and every request of the next reads is on
+its way: ``fetch_page`` calls ``request_sent()`` just before it sends. A listing holds back no
+longer than its own first read took, so a region much slower than the others (far away, or
+retrying) does not hold up the rest.
 """
 
 from __future__ import annotations
@@ -122,25 +124,62 @@ def _first_read(
     return _collect(futures, fetch_page, page_size, executor)
 
 
-class FirstReads:
-    """How many of the listings run together are still on their first read (see the module's doc)."""
+_sending = threading.local()  # the hold on the request the current thread is about to send, if any
+
+
+def request_sent() -> None:
+    """Called by ``fetch_page`` just before it sends its request: conversions need not wait for it any more."""
+    release = getattr(_sending, "release", None)
+    if release is not None:
+        _sending.release = None
+        release()
+
+
+class ConversionHold:
+    """What the conversions of the listings run together wait for (see the module's doc): the listings still
+    on their first read, and the requests of next reads not yet on their way."""
 
     def __init__(self) -> None:
         self._count = 0
         self._condition = threading.Condition()
 
-    def begin(self) -> None:
+    def hold(self) -> None:
         with self._condition:
             self._count += 1
 
-    def end(self) -> None:
+    def release(self) -> None:
         with self._condition:
             self._count -= 1
             if not self._count:
                 self._condition.notify_all()
 
+    def submit(self, executor: Executor, fetch_page: FetchPage, number: int, before: Page | None) -> Future:
+        """``executor.submit(fetch_page, number, before)``, held until its request is sent (``request_sent``)
+        or, whatever happens, until it ends (also when it is cancelled before it starts)."""
+        self.hold()
+        released = threading.Lock()
+
+        def release_once() -> None:
+            if released.acquire(blocking=False):
+                self.release()
+
+        def fetch(number: int, before: Page | None) -> Page:
+            _sending.release = release_once
+            try:
+                return fetch_page(number, before)
+            finally:
+                _sending.release = None
+
+        try:
+            future = executor.submit(fetch, number, before)
+        except BaseException:  # for example a pool shut down: nothing will run to release it
+            release_once()
+            raise
+        future.add_done_callback(lambda _future: release_once())
+        return future
+
     def wait(self, timeout: float) -> bool:
-        """Whether, within ``timeout`` seconds, no listing is on its first read any more. Listings not yet
+        """Whether, within ``timeout`` seconds, nothing holds conversions back any more. Listings not yet
         begun (queued behind the waiting ones when there are more queries than listing threads) do not
         count, or the waiting ones could wait for them forever."""
         with self._condition:
@@ -155,7 +194,7 @@ def list_all(
     convert: Callable[[Page], list] = _unchanged,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     prepare: Callable[[list], object] | None = None,
-    first_reads: FirstReads | None = None,
+    hold: ConversionHold | None = None,
     first_read_pages: int = 1,
     read_ahead: ReadAhead | None = None,
 ) -> Listing:
@@ -164,30 +203,30 @@ def list_all(
 
     ``convert(page)`` turns a page's items into what the listing returns, one for one. ``prepare(items)``,
     if given, is called on the converted items of a read, while the read that may confirm them is in
-    flight; its result for the items returned is ``Listing.prepared``. ``first_reads`` is shared by the
-    listings run together (see ``FirstReads``). The first read asks for pages 1 to ``first_read_pages`` at once,
-    pages after page 1 through ``read_ahead`` if given (see ``_first_read``), else ``fetch_page(n, None)``.
+    flight; its result for the items returned is ``Listing.prepared``. ``hold`` is shared by the listings
+    run together (see ``ConversionHold``); a listing alone has one of its own. The first read asks for pages
+    1 to ``first_read_pages`` at once, pages after page 1 through ``read_ahead`` if given (see
+    ``_first_read``), else ``fetch_page(n, None)``.
     """
     started = time.monotonic()
     first_read_seconds: float | None = None
+    if hold is None:
+        hold = ConversionHold()
 
     def first_read_over() -> None:
         nonlocal first_read_seconds
         if first_read_seconds is None:
             first_read_seconds = time.monotonic() - started
-            if first_reads is not None:
-                first_reads.end()
+            hold.release()
 
     def convert_read(pages: list[Page]) -> tuple[list, object]:
         """The read's items, converted, and what ``prepare`` makes of them."""
         first_read_over()
-        if first_reads is not None:
-            first_reads.wait(timeout=first_read_seconds)
+        hold.wait(timeout=first_read_seconds)
         items = _converted(pages, key, convert)
         return items, None if prepare is None else prepare(items)
 
-    if first_reads is not None:
-        first_reads.begin()
+    hold.hold()
     try:
         first_read = _first_read(
             fetch_page,
@@ -196,7 +235,7 @@ def list_all(
             page_size,
             executor,
         )
-        return _settled(first_read, fetch_page, page_size, executor, key, convert_read, max_attempts)
+        return _settled(first_read, fetch_page, page_size, executor, hold, key, convert_read, max_attempts)
     finally:
         first_read_over()  # a listing that failed or ended holds no other back
 
@@ -206,6 +245,7 @@ def _settled(
     fetch_page: FetchPage,
     page_size: int,
     executor: Executor,
+    hold: ConversionHold,
     key: Callable[[dict], str],
     convert_read: Callable[[list[Page]], tuple[list, object]],
     max_attempts: int,
@@ -231,7 +271,7 @@ def _settled(
         # The next read starts now, every page at once; this read is converted while it is in flight.
         next_read_pages = page_count(pages[0].total, page_size)
         futures = [
-            executor.submit(fetch_page, number, pages[number - 1] if number <= len(pages) else None)
+            hold.submit(executor, fetch_page, number, pages[number - 1] if number <= len(pages) else None)
             for number in range(1, next_read_pages + 1)
         ]
         try:

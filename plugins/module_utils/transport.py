@@ -225,6 +225,7 @@ class Transport:
         pool_size: int = 10,
         sleep: Callable[[float], None] = time.sleep,
         session: object | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> None:
         if requests is None:
             raise REQUESTS_IMPORT_ERROR  # the caller reports it as a missing requirement
@@ -236,6 +237,7 @@ class Transport:
         self._validate_certs = validate_certs
         self.retry_policy = retry_policy or RetryPolicy()
         self._sleep = sleep
+        self._before_send = before_send
         self.stats = RequestStats()
         if session is None:
             session = requests.Session()
@@ -300,6 +302,8 @@ class Transport:
         self.stats.count_request()
         secrets = (credentials.access_key_secret, credentials.security_token)
         proxies, verify = self._environment(endpoint)
+        if self._before_send is not None:
+            self._before_send()
         try:
             # Streamed and read in one piece: ``response.content`` reads in 10 kB chunks, each through
             # requests' and urllib3's layers, about a third of the CPU time a 135 kB page of jobs takes.

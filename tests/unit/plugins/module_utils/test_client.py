@@ -243,6 +243,43 @@ def test_listings_run_together_normalise_once_none_is_on_its_first_read(fake_api
     assert shanghai_over_when_beijing_normalised == [True] * 3
 
 
+def test_a_listing_normalises_once_its_confirming_requests_are_sent_not_answered(fake_api, monkeypatch):
+    fake_api.add_jobs("cn-beijing", 5)  # 3 pages of 2, all asked for in the first read
+    confirming_asked_at, normalised_at = [], []
+    normalising = threading.Event()
+    answered = []
+    lock = threading.Lock()
+
+    def answer(region, page):
+        with lock:
+            second_time = page in answered
+            answered.append(page)
+            if second_time:
+                confirming_asked_at.append(time.monotonic())
+        if page == 1 and not second_time:
+            time.sleep(1.0)  # the first read takes 1 s: the longest normalising may hold back
+        if second_time:
+            normalising.wait(timeout=5)  # the confirming read is answered once normalising has begun
+
+    real_normalised = client_module._normalised
+
+    def normalised(page, region):
+        if not normalising.is_set():
+            normalised_at.append(time.monotonic())
+            normalising.set()
+        return real_normalised(page, region)
+
+    fake_api.before_answer = answer
+    monkeypatch.setattr(client_module, "_normalised", normalised)
+    with make_client(max_concurrency=3) as client:
+        listing = client.list_jobs(JobQuery("cn-beijing"), page_size=2)
+    assert len(listing.jobs) == 5
+    assert len(confirming_asked_at) == 3 and max(confirming_asked_at) < normalised_at[0]
+    # Normalising began when the transport said the requests were sent: not once they were answered (they
+    # wait for it), nor after holding back for as long as the first read took.
+    assert normalised_at[0] - max(confirming_asked_at) < 0.6
+
+
 def test_api_errors_carry_the_region(fake_api):
     fake_api.fail_always("cn-beijing", 400, "InvalidParameter.Namespace", "req-bad-ns")
     with make_client() as client:

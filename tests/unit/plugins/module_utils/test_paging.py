@@ -413,7 +413,8 @@ def test_a_prepare_error_ends_the_listing(pool):
         paging.list_all(store.fetch_page, 5, pool, key, prepare=prepare)
 
 
-# --- first_reads: listings run together convert once none of them is on its first read -----------------
+# --- the conversion hold: a listing converts once no listing it runs with is on its first read, and the
+# --- requests of their next reads are on their way
 
 
 def _run_listing(*args, **kwargs):
@@ -447,7 +448,7 @@ def _slow_first_page(store, seconds, second_read_started=None):
 
 def test_a_listing_converts_only_once_no_other_is_on_its_first_read(pool):
     store_a, store_b = OffsetStore(20, 5), OffsetStore(10, 5)  # 4 and 2 pages, each read twice
-    first_reads = paging.FirstReads()
+    hold = paging.ConversionHold()
     a_second_read = threading.Event()
     b_first_read = []
     b_over_when_a_converted = []
@@ -466,9 +467,9 @@ def test_a_listing_converts_only_once_no_other_is_on_its_first_read(pool):
         b_over_when_a_converted.append(sorted(b_first_read) == [1, 2])
         return page.items
 
-    thread_b, outcome_b = _run_listing(fetch_b, 5, pool, key, first_reads=first_reads)
+    thread_b, outcome_b = _run_listing(fetch_b, 5, pool, key, hold=hold)
     fetch_a = _slow_first_page(store_a, 0.5, a_second_read)  # A may hold back up to 0.5 s
-    thread_a, outcome_a = _run_listing(fetch_a, 5, pool, key, convert_a, first_reads=first_reads)
+    thread_a, outcome_a = _run_listing(fetch_a, 5, pool, key, convert_a, hold=hold)
     thread_a.join(timeout=10)
     thread_b.join(timeout=10)
     assert not thread_a.is_alive() and not thread_b.is_alive()
@@ -479,7 +480,7 @@ def test_a_listing_converts_only_once_no_other_is_on_its_first_read(pool):
 
 def test_a_listing_on_its_first_read_holds_the_others_back_until_it_fails(pool):
     store_a = OffsetStore(20, 5)
-    first_reads = paging.FirstReads()
+    hold = paging.ConversionHold()
     a_second_read, b_failed = threading.Event(), threading.Event()
     converted = []
 
@@ -493,9 +494,9 @@ def test_a_listing_on_its_first_read_holds_the_others_back_until_it_fails(pool):
         converted.append(b_failed.is_set())
         return page.items
 
-    thread_b, outcome_b = _run_listing(fetch_b, 5, pool, key, first_reads=first_reads)
+    thread_b, outcome_b = _run_listing(fetch_b, 5, pool, key, hold=hold)
     fetch_a = _slow_first_page(store_a, 0.5, a_second_read)
-    thread_a, outcome_a = _run_listing(fetch_a, 5, pool, key, convert_a, first_reads=first_reads)
+    thread_a, outcome_a = _run_listing(fetch_a, 5, pool, key, convert_a, hold=hold)
     thread_a.join(timeout=10)
     thread_b.join(timeout=10)
     assert not thread_a.is_alive() and not thread_b.is_alive()
@@ -506,7 +507,7 @@ def test_a_listing_on_its_first_read_holds_the_others_back_until_it_fails(pool):
 
 def test_a_listing_holds_back_no_longer_than_its_own_first_read_took(pool):
     store_a = OffsetStore(20, 5)
-    first_reads = paging.FirstReads()
+    hold = paging.ConversionHold()
     a_done, a_second_read = threading.Event(), threading.Event()
     second_read_at, converted_at = [], []
 
@@ -523,8 +524,8 @@ def test_a_listing_holds_back_no_longer_than_its_own_first_read_took(pool):
         converted_at.append(time.monotonic())
         return page.items
 
-    thread_b, outcome_b = _run_listing(fetch_b, 5, pool, key, first_reads=first_reads)
-    thread_a, outcome_a = _run_listing(fetch_a, 5, pool, key, convert_a, first_reads=first_reads)
+    thread_b, outcome_b = _run_listing(fetch_b, 5, pool, key, hold=hold)
+    thread_a, outcome_a = _run_listing(fetch_a, 5, pool, key, convert_a, hold=hold)
     thread_a.join(timeout=5)
     assert not thread_a.is_alive(), "A waits for as long as B's first read takes"
     a_done.set()
@@ -539,7 +540,7 @@ def test_a_listing_holds_back_no_longer_than_its_own_first_read_took(pool):
 @pytest.mark.parametrize("how_it_ends", ["fails on its first read", "is one page", "fails converting", "relists"])
 def test_a_listing_that_ends_is_no_longer_on_its_first_read(pool, how_it_ends):
     store = OffsetStore(3 if how_it_ends == "is one page" else 20, 5)
-    first_reads = paging.FirstReads()
+    hold = paging.ConversionHold()
     if how_it_ends == "relists":
         store.before_page[2] = [lambda: store.delete("job-000")]
 
@@ -554,13 +555,97 @@ def test_a_listing_that_ends_is_no_longer_on_its_first_read(pool, how_it_ends):
         return page.items
 
     try:
-        listing = paging.list_all(fetch, 5, pool, key, convert, first_reads=first_reads)
+        listing = paging.list_all(fetch, 5, pool, key, convert, hold=hold)
     except SaeApiError:
         assert how_it_ends.startswith("fails")
     else:
         assert_exact(listing, store)
-    # Ended, however: it holds no other listing back (nothing is left on a first read).
-    assert first_reads.wait(timeout=0)
+    # Ended, however: it holds no other listing back, once the requests it had submitted have ended (those of
+    # a next read it no longer needs are cancelled, or end on their own).
+    assert hold.wait(timeout=5)
+
+
+def _sending_slowly(store, sent, converted=None):
+    """``store.fetch_page`` as the client's: ``paging.request_sent()`` just before the request goes out. A next
+    read's request takes 0.2 s to get there (as signing it can, on a busy GIL), is recorded in ``sent``, then
+    is answered only once ``converted`` is set (if given)."""
+    lock = threading.Lock()
+
+    def fetch(number, before=None):
+        if before is None:
+            paging.request_sent()  # a first read's request holds nothing back: a no-op
+            return store.fetch_page(number, before)
+        time.sleep(0.2)
+        with lock:
+            sent.append((number, time.monotonic()))
+        paging.request_sent()
+        if converted is not None:
+            converted.wait(timeout=5)
+        return store.fetch_page(number, before)
+
+    return fetch
+
+
+def test_a_listing_converts_once_the_requests_of_its_next_read_are_sent_not_answered():
+    store = OffsetStore(20, 5)  # 4 pages, read twice
+    sent, converted, conversions = [], threading.Event(), []
+
+    def fetch(number, before=None):
+        if before is None and number == 1:
+            time.sleep(1.0)  # the first read takes 1 s: the longest the listing may hold back
+        return sending(number, before)
+
+    def convert(page):
+        if not converted.is_set():
+            conversions.append((sorted(number for number, _at in sent), time.monotonic()))
+            converted.set()  # the next read is answered from now on
+        return page.items
+
+    sending = _sending_slowly(store, sent, converted)
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        listing = paging.list_all(fetch, 5, executor, key, convert)
+    assert_exact(listing, store)
+    pages_sent, converted_at = conversions[0]
+    assert pages_sent == [1, 2, 3, 4]  # converted only once all of them were sent ...
+    # ... and not held back until they were answered (they wait for it) or for as long as the first read took
+    assert converted_at - max(at for _number, at in sent) < 0.6
+
+
+def test_a_listing_converts_once_the_requests_of_the_next_reads_of_those_run_with_it_are_sent():
+    store_a, store_b = OffsetStore(20, 5), OffsetStore(20, 5)
+    hold = paging.ConversionHold()
+    a_second_read = threading.Event()
+    b_sent, b_sent_when_a_converted = [], []
+    sending_b = _sending_slowly(store_b, b_sent)
+
+    def fetch_b(number, before=None):
+        if before is None and number == 1:
+            a_second_read.wait(timeout=5)  # B's first read ends once A's is over: then B's next read goes out
+        return sending_b(number, before)
+
+    def convert_a(page):
+        b_sent_when_a_converted.append(sorted(number for number, _at in b_sent))
+        return page.items
+
+    fetch_a = _slow_first_page(store_a, 1.0, a_second_read)  # A may hold back up to 1 s, longer than B needs
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        thread_b, outcome_b = _run_listing(fetch_b, 5, executor, key, hold=hold)
+        thread_a, outcome_a = _run_listing(fetch_a, 5, executor, key, convert_a, hold=hold)
+        thread_a.join(timeout=10)
+        thread_b.join(timeout=10)
+    assert not thread_a.is_alive() and not thread_b.is_alive()
+    assert_exact(outcome_a["listing"], store_a)
+    assert_exact(outcome_b["listing"], store_b)
+    assert b_sent_when_a_converted == [[1, 2, 3, 4]] * 4
+
+
+def test_a_request_that_cannot_be_submitted_holds_nothing_back():
+    hold = paging.ConversionHold()
+    executor = ThreadPoolExecutor(max_workers=1)
+    executor.shutdown()
+    with pytest.raises(RuntimeError):
+        hold.submit(executor, OffsetStore(3, 5).fetch_page, 1, None)
+    assert hold.wait(timeout=0)
 
 
 # ---- a first read that asks for the pages after page 1 at once ---------------------------------

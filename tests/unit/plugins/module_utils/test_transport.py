@@ -388,6 +388,17 @@ def test_transient_errors_are_retried_until_success():
     }
 
 
+def test_before_send_is_called_just_before_each_request_goes_out():
+    session = ScriptedSession(
+        api_error(503, "ServiceUnavailable", "r-1"),
+        FakeResponse(200, ok_answer([{"AppId": "a"}], request_id="r-2")),
+    )
+    requests_out_when_called = []
+    client, _sleeps = make_transport(session, before_send=lambda: requests_out_when_called.append(len(session.calls)))
+    client.call("cn-beijing", {"Workload": "job"})
+    assert requests_out_when_called == [0, 1]  # once for each attempt, each time before the session has it
+
+
 def test_retries_stop_at_max_retries_and_name_code_request_id_region():
     session = ScriptedSession(*[api_error(429, "Throttling.User", "r-%d" % n) for n in range(4)])
     client, sleeps = make_transport(session, max_retries=3)
