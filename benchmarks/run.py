@@ -588,7 +588,8 @@ WHY_NOT_MET = {
     "for it), and the cache plugin writing the entry (about 35 ms on ansible-core 2.19; the warm run spends about "
     "as much reading it back). The client already overlaps what it can: pages are fetched concurrently, the first "
     "read is normalised and encoded for the cache while the second is in flight, and only once no other region is "
-    "still on its first read (so that their second reads start sooner), and the second read does not decode a page "
+    "still on its first read and every request of the second reads is sent (so that those go out sooner), and the "
+    "second read does not decode a page "
     "that has not changed. The second read itself is what keeps a job from going missing while jobs are created "
     "and deleted; dropping it would save 1 round trip and is not worth that. Measured and not done: urllib3 "
     "directly instead of requests (about 15 ms less per listing), sending the second read before the first is "
@@ -647,7 +648,7 @@ def markdown(results: dict, rows: list) -> str:
         "  so that a job deleted and another created while the pages are read cannot make a job go missing.",
         "  4000 jobs are 20 pages: 1 + 1 round trips for the first read (pages 1 to 5, then the 15 others) and 1",
         "  for the second, so 3 are expected;",
-        "  the first read is normalised while the second is in flight.",
+        "  the first read is normalised while the second is in flight, once the second's requests are sent.",
         "- *Cold vs warm*: the time `ansible-inventory` took to parse the inventory source (timed inside the",
         "  process by `benchmarks/timed_inventory.py`: the plugin's listing or cache read, the cache write, and",
         "  adding the hosts and groups), cold (`--flush-cache`) minus warm. A warm cache makes no API call; the",
