@@ -184,7 +184,7 @@ class SaeClient:
             page_size,
             current_page=current_page,
             prepare=prepare,
-            hold=None,
+            hold=ConversionHold(capacity=self._max_concurrency),
             first_read_pages=_first_read_pages(self._max_concurrency, 1),
         )
 
@@ -195,7 +195,7 @@ class SaeClient:
         *,
         current_page: int | None,
         prepare: Callable[[list], object] | None,
-        hold: ConversionHold | None,
+        hold: ConversionHold,
         first_read_pages: int,
     ) -> JobListing:
         # The region goes into the endpoint's host name: check it even if it was not given to __init__.
@@ -244,7 +244,7 @@ class SaeClient:
             validate_region(query.region)  # bad input fails before any request
             list_jobs_parameters(query.filters)
         page_size = validate_page_size(page_size)
-        hold = ConversionHold()
+        hold = ConversionHold(capacity=self._max_concurrency)
         first_read_pages = _first_read_pages(self._max_concurrency, len(queries))
 
         def run(query: JobQuery) -> JobListing | SaeError:

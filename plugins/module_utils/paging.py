@@ -33,7 +33,7 @@ read; the requests cannot: under the GIL, a conversion done first delays the sig
 of the next read's requests and the decoding of other pages, and so the round trips the listing
 ends with. A listing converts its read once no listing it runs with (several regions or
 namespaces share one hold) is still on its first read, and every request of the next reads is on
-its way: ``fetch_page`` calls ``request_sent()`` just before it sends. A listing holds back no
+its way: ``request_sent()`` is called just before each is sent. A listing holds back no
 longer than its own first read took, so a region much slower than the others (far away, or
 retrying) does not hold up the rest.
 """
@@ -128,7 +128,8 @@ _sending = threading.local()  # the hold on the request the current thread is ab
 
 
 def request_sent() -> None:
-    """Called by ``fetch_page`` just before it sends its request: conversions need not wait for it any more."""
+    """Called just before a request is handed to the HTTP library (the client has its transport call it on
+    every attempt; only the first counts): conversions need not wait for it any more."""
     release = getattr(_sending, "release", None)
     if release is not None:
         _sending.release = None
@@ -137,10 +138,15 @@ def request_sent() -> None:
 
 class ConversionHold:
     """What the conversions of the listings run together wait for (see the module's doc): the listings still
-    on their first read, and the requests of next reads not yet on their way."""
+    on their first read, and the requests of next reads not yet on their way.
 
-    def __init__(self) -> None:
+    ``capacity`` is the pool's size: a request submitted while as many requests of next reads are unfinished
+    would wait in the pool's queue for an answer to another, so conversions do not wait for it."""
+
+    def __init__(self, capacity: int | None = None) -> None:
         self._count = 0
+        self._capacity = capacity
+        self._unfinished = 0  # requests of next reads submitted and not done
         self._condition = threading.Condition()
 
     def hold(self) -> None:
@@ -155,13 +161,23 @@ class ConversionHold:
 
     def submit(self, executor: Executor, fetch_page: FetchPage, number: int, before: Page | None) -> Future:
         """``executor.submit(fetch_page, number, before)``, held until its request is sent (``request_sent``)
-        or, whatever happens, until it ends (also when it is cancelled before it starts)."""
-        self.hold()
+        or, whatever happens, until it ends (also when it is cancelled before it starts); not held when it
+        would wait for a free place in the pool (see ``capacity``)."""
+        with self._condition:
+            held = self._capacity is None or self._unfinished < self._capacity
+            self._unfinished += 1
+            if held:
+                self._count += 1
         released = threading.Lock()
 
         def release_once() -> None:
-            if released.acquire(blocking=False):
+            if released.acquire(blocking=False) and held:
                 self.release()
+
+        def finished(_future: Future | None) -> None:
+            with self._condition:
+                self._unfinished -= 1
+            release_once()
 
         def fetch(number: int, before: Page | None) -> Page:
             _sending.release = release_once
@@ -173,9 +189,9 @@ class ConversionHold:
         try:
             future = executor.submit(fetch, number, before)
         except BaseException:  # for example a pool shut down: nothing will run to release it
-            release_once()
+            finished(None)
             raise
-        future.add_done_callback(lambda _future: release_once())
+        future.add_done_callback(finished)
         return future
 
     def wait(self, timeout: float) -> bool:

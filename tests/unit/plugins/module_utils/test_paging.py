@@ -432,6 +432,17 @@ def _run_listing(*args, **kwargs):
     return thread, outcome
 
 
+def _run_b_then_a(fetch_b, fetch_a, convert_a, executor, hold):
+    """Listings B and A run together (B started first, A converting with ``convert_a``); their outcomes once
+    both have ended."""
+    thread_b, outcome_b = _run_listing(fetch_b, 5, executor, key, hold=hold)
+    thread_a, outcome_a = _run_listing(fetch_a, 5, executor, key, convert_a, hold=hold)
+    thread_a.join(timeout=10)
+    thread_b.join(timeout=10)
+    assert not thread_a.is_alive() and not thread_b.is_alive()
+    return outcome_b, outcome_a
+
+
 def _slow_first_page(store, seconds, second_read_started=None):
     """``store.fetch_page``, its first page taking ``seconds`` the first time (the first read, and so how
     long the listing may hold back); ``second_read_started`` is set when the next read starts."""
@@ -467,12 +478,8 @@ def test_a_listing_converts_only_once_no_other_is_on_its_first_read(pool):
         b_over_when_a_converted.append(sorted(b_first_read) == [1, 2])
         return page.items
 
-    thread_b, outcome_b = _run_listing(fetch_b, 5, pool, key, hold=hold)
     fetch_a = _slow_first_page(store_a, 0.5, a_second_read)  # A may hold back up to 0.5 s
-    thread_a, outcome_a = _run_listing(fetch_a, 5, pool, key, convert_a, hold=hold)
-    thread_a.join(timeout=10)
-    thread_b.join(timeout=10)
-    assert not thread_a.is_alive() and not thread_b.is_alive()
+    outcome_b, outcome_a = _run_b_then_a(fetch_b, fetch_a, convert_a, pool, hold)
     assert_exact(outcome_a["listing"], store_a)
     assert_exact(outcome_b["listing"], store_b)
     assert b_over_when_a_converted == [True] * 4
@@ -494,12 +501,8 @@ def test_a_listing_on_its_first_read_holds_the_others_back_until_it_fails(pool):
         converted.append(b_failed.is_set())
         return page.items
 
-    thread_b, outcome_b = _run_listing(fetch_b, 5, pool, key, hold=hold)
     fetch_a = _slow_first_page(store_a, 0.5, a_second_read)
-    thread_a, outcome_a = _run_listing(fetch_a, 5, pool, key, convert_a, hold=hold)
-    thread_a.join(timeout=10)
-    thread_b.join(timeout=10)
-    assert not thread_a.is_alive() and not thread_b.is_alive()
+    outcome_b, outcome_a = _run_b_then_a(fetch_b, fetch_a, convert_a, pool, hold)
     assert_exact(outcome_a["listing"], store_a)
     assert converted == [True] * 4
     assert outcome_b["error"].code == "ServiceUnavailable"
@@ -629,14 +632,37 @@ def test_a_listing_converts_once_the_requests_of_the_next_reads_of_those_run_wit
 
     fetch_a = _slow_first_page(store_a, 1.0, a_second_read)  # A may hold back up to 1 s, longer than B needs
     with ThreadPoolExecutor(max_workers=8) as executor:
-        thread_b, outcome_b = _run_listing(fetch_b, 5, executor, key, hold=hold)
-        thread_a, outcome_a = _run_listing(fetch_a, 5, executor, key, convert_a, hold=hold)
-        thread_a.join(timeout=10)
-        thread_b.join(timeout=10)
-    assert not thread_a.is_alive() and not thread_b.is_alive()
+        outcome_b, outcome_a = _run_b_then_a(fetch_b, fetch_a, convert_a, executor, hold)
     assert_exact(outcome_a["listing"], store_a)
     assert_exact(outcome_b["listing"], store_b)
     assert b_sent_when_a_converted == [[1, 2, 3, 4]] * 4
+
+
+def test_a_request_that_would_wait_for_a_place_in_the_pool_holds_no_conversion_back():
+    store = OffsetStore(40, 5)  # 8 pages, read twice through a pool of 2
+    answered, answered_when_converted = [], []
+    lock = threading.Lock()
+
+    def fetch(number, before=None):
+        if before is None:
+            if number == 1:
+                time.sleep(1.0)  # the first read takes 1 s: the longest the listing may hold back
+            return store.fetch_page(number, before)
+        paging.request_sent()
+        time.sleep(0.2)  # answered after 0.2 s: the next read goes out 2 requests at a time, the last after 0.6 s
+        with lock:
+            answered.append(number)
+        return store.fetch_page(number, before)
+
+    def convert(page):
+        if not answered_when_converted:
+            answered_when_converted.append(len(answered))
+        return page.items
+
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        listing = paging.list_all(fetch, 5, executor, key, convert, hold=paging.ConversionHold(capacity=2))
+    assert_exact(listing, store)
+    assert answered_when_converted == [0]  # converted once the 2 requests the pool could take were sent
 
 
 def test_a_request_that_cannot_be_submitted_holds_nothing_back():
