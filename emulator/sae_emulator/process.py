@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import select
+import signal
 import ssl
 import subprocess
 import sys
@@ -15,6 +17,8 @@ class EmulatorProcess:
 
     ``args`` are the emulator's options (``--port 0`` comes first); ``keep_stderr=False`` discards what the
     emulator writes to stderr, otherwise it is read for the error message when the emulator does not start.
+    An emulator that prints nothing within ``startup_timeout`` seconds is killed, so that nothing waits for it
+    forever.
     """
 
     def __init__(
@@ -24,6 +28,7 @@ class EmulatorProcess:
         cwd: str | Path | None = None,
         python: str = sys.executable,
         keep_stderr: bool = True,
+        startup_timeout: float = 30.0,
     ) -> None:
         self.process = subprocess.Popen(
             [python, "-m", "sae_emulator", "--port", "0", *args],
@@ -33,11 +38,15 @@ class EmulatorProcess:
             stderr=subprocess.PIPE if keep_stderr else subprocess.DEVNULL,
             text=True,
         )
-        line = self.process.stdout.readline()
+        ready, _unused_write, _unused_error = select.select([self.process.stdout], [], [], startup_timeout)
+        line = self.process.stdout.readline() if ready else ""
         if not line:
             self.process.kill()
+            self.process.wait(timeout=10)
             detail = ": %s" % self.process.stderr.read() if keep_stderr else ""
-            raise RuntimeError("the emulator did not start" + detail)
+            self._close_streams()
+            what = "did not start" if ready else "printed nothing within %s s" % startup_timeout
+            raise RuntimeError("the emulator %s%s" % (what, detail))
         self.info = json.loads(line)
         self.port = self.info["port"]
         self.endpoint = self.info["endpoint"]
@@ -55,14 +64,19 @@ class EmulatorProcess:
         with urllib.request.urlopen(request, timeout=10, context=context) as answer:
             return json.loads(answer.read() or b"null")
 
-    def stop(self) -> None:
+    def stop(self, signum: int = signal.SIGTERM) -> int:
+        """Stop the emulator with ``signum`` (killed if it has not ended 10 s later); its exit code."""
         if self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(signum)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        self._close_streams()
+        return self.process.returncode
+
+    def _close_streams(self) -> None:
         for stream in (self.process.stdout, self.process.stderr):
             if stream:
                 stream.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -15,6 +14,8 @@ from types import SimpleNamespace
 import pytest
 import requests
 from emu_helpers import call, error_code, job_params
+
+from sae_emulator.process import EmulatorProcess
 
 EMULATOR_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = EMULATOR_DIR.parent
@@ -39,48 +40,16 @@ def run_python(args: list, cwd: Path, timeout: float) -> subprocess.CompletedPro
     )
 
 
-class Running:
-    def __init__(self, *args: str, cwd: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "sae_emulator", *args],
-            cwd=str(cwd),
-            env=child_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        ready, _unused_write, _unused_error = select.select([self.process.stdout], [], [], 30)
-        if not ready:
-            self.stop()
-            raise AssertionError("the emulator printed nothing within 30 s")
-        line = self.process.stdout.readline()
-        assert line, self.process.stderr.read()
-        self.info = json.loads(line)
-        self.port = self.info["port"]
-
-    def stop(self, signum: int = signal.SIGTERM) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signum)
-        try:
-            return self.process.wait(timeout=10)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-            self.process.stdout.close()
-            self.process.stderr.close()
-
-    def __enter__(self) -> Running:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+def start_emulator(*args: str, cwd: Path) -> EmulatorProcess:
+    """``python -m sae_emulator ARGS`` in ``cwd``, started (its first line read)."""
+    return EmulatorProcess(list(args), child_env(), cwd=cwd)
 
 
 def test_cli_generated_data_port_file_and_sigterm(tmp_path):
     port_file = tmp_path / "emulator.json"
     args = ["--dataset", "generated", "--jobs", "60", "--regions", "cn-beijing,cn-hangzhou", "--namespaces", "2"]
     args += ["--seed", "3", "--default-region", "cn-beijing", "--port-file", str(port_file)]
-    running = Running(*args, cwd=tmp_path)
+    running = start_emulator(*args, cwd=tmp_path)
     try:
         info = running.info
         assert json.loads(port_file.read_text()) == info
@@ -100,7 +69,7 @@ def test_cli_generated_data_port_file_and_sigterm(tmp_path):
 
 def test_cli_same_seed_same_data(tmp_path):
     args = ["--dataset", "generated", "--jobs", "20", "--regions", "cn-beijing", "--seed", "9"]
-    with Running(*args, cwd=tmp_path) as one, Running(*args, cwd=tmp_path) as two:
+    with start_emulator(*args, cwd=tmp_path) as one, start_emulator(*args, cwd=tmp_path) as two:
         first = requests.get(one.info["control_url"] + "/jobs?region=cn-beijing", timeout=5).json()
         second = requests.get(two.info["control_url"] + "/jobs?region=cn-beijing", timeout=5).json()
         assert first == second and len(first["jobs"]) == 20
@@ -109,7 +78,7 @@ def test_cli_same_seed_same_data(tmp_path):
 def test_cli_tls_and_fault_flags(tmp_path):
     args = ["--tls", "--cert-dir", str(tmp_path), "--throttle-rate", "1", "--retry-after", "3"]
     args += ["--region-failure", "cn-beijing=403", "--fault-regions", "cn-hangzhou"]
-    with Running(*args, cwd=tmp_path) as running:
+    with start_emulator(*args, cwd=tmp_path) as running:
         info = running.info
         assert info["ca_file"] == str(tmp_path / "ca.pem") and os.path.exists(info["ca_file"])
         assert info["endpoint"].startswith("https://") and info["sts_endpoint"] == "127.0.0.1:%d" % running.port
@@ -127,11 +96,11 @@ def test_cli_tls_and_fault_flags(tmp_path):
 def test_cli_faults_json_and_file_and_sigint(tmp_path):
     faults_file = tmp_path / "faults.json"
     faults_file.write_text(json.dumps({"malformed": "no_data"}))
-    with Running("--faults", "@" + str(faults_file), "--error-rate", "0", cwd=tmp_path) as running:
+    with start_emulator("--faults", "@" + str(faults_file), "--error-rate", "0", cwd=tmp_path) as running:
         document = call(SimpleNamespace(port=running.port)).json()
         assert "Data" not in document
         assert running.stop(signal.SIGINT) == 0
-    with Running("--faults", '{"error_rate": 1.0}', "--mutate-after", "0", cwd=tmp_path) as running:
+    with start_emulator("--faults", '{"error_rate": 1.0}', "--mutate-after", "0", cwd=tmp_path) as running:
         faults = requests.get(running.info["control_url"] + "/faults", timeout=5).json()
         assert faults["error_rate"] == 1.0 and faults["mutate_after"] == 0
         assert call(SimpleNamespace(port=running.port), job_params()).status_code == 503
@@ -149,7 +118,8 @@ def test_cli_rejects_bad_arguments(tmp_path, args):
 def test_cli_extra_access_keys_file(tmp_path):
     keys = tmp_path / "keys.json"
     keys.write_text(json.dumps({"LTAI5tFromFile": "file-secret"}))
-    with Running("--access-keys-file", str(keys), "--access-key", "LTAI5tFromFlag=flag-secret", cwd=tmp_path) as r:
+    args = ["--access-keys-file", str(keys), "--access-key", "LTAI5tFromFlag=flag-secret"]
+    with start_emulator(*args, cwd=tmp_path) as r:
         from emu_helpers import Creds
 
         server = SimpleNamespace(port=r.port)
@@ -165,3 +135,22 @@ def test_signing_import_lays_out_the_collection_by_itself(tmp_path):
     assert done.stdout.strip() == str(REPO_ROOT / "plugins" / "module_utils" / "signing.py")
     link = REPO_ROOT / ".tmp" / "collections" / "ansible_collections" / "alicloud" / "sae"
     assert link.resolve() == REPO_ROOT
+
+
+def test_an_emulator_that_prints_nothing_is_killed_after_the_startup_timeout(tmp_path):
+    silent = tmp_path / "silent-python"
+    silent.write_text('#!/bin/sh\necho "$$" > %s/pid\nexec sleep 60\n' % tmp_path)
+    silent.chmod(0o755)
+    started = time.perf_counter()
+    with pytest.raises(RuntimeError, match=r"the emulator printed nothing within 0\.5 s"):
+        EmulatorProcess([], child_env(), cwd=tmp_path, python=str(silent), startup_timeout=0.5)
+    assert time.perf_counter() - started < 10
+    pid = int((tmp_path / "pid").read_text())
+    with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
+        os.kill(pid, 0)
+
+
+def test_stop_gives_the_exit_code_and_can_be_called_again(tmp_path):
+    emulator = start_emulator(cwd=tmp_path)
+    assert emulator.stop(signal.SIGINT) == 0
+    assert emulator.stop() == 0
