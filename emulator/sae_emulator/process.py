@@ -1,15 +1,18 @@
-"""``python -m sae_emulator`` as a child process, for the integration tests and the benchmarks that run against it."""
+"""``python -m sae_emulator`` as a child process, for the tests and the benchmarks that run against it."""
 
 from __future__ import annotations
 
 import json
-import select
+import os
+import selectors
 import signal
 import ssl
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 
 class EmulatorProcess:
@@ -17,8 +20,8 @@ class EmulatorProcess:
 
     ``args`` are the emulator's options (``--port 0`` comes first); ``keep_stderr=False`` discards what the
     emulator writes to stderr, otherwise it is read for the error message when the emulator does not start.
-    An emulator that prints nothing within ``startup_timeout`` seconds is killed, so that nothing waits for it
-    forever.
+    An emulator that prints no line within ``startup_timeout`` seconds, or not its startup JSON, is killed, so
+    that nothing waits for it forever.
     """
 
     def __init__(
@@ -38,18 +41,21 @@ class EmulatorProcess:
             stderr=subprocess.PIPE if keep_stderr else subprocess.DEVNULL,
             text=True,
         )
-        ready, _unused_write, _unused_error = select.select([self.process.stdout], [], [], startup_timeout)
-        line = self.process.stdout.readline() if ready else ""
-        if not line:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            detail = ": %s" % self.process.stderr.read() if keep_stderr else ""
-            self._close_streams()
-            what = "did not start" if ready else "printed nothing within %s s" % startup_timeout
-            raise RuntimeError("the emulator %s%s" % (what, detail))
-        self.info = json.loads(line)
-        self.port = self.info["port"]
-        self.endpoint = self.info["endpoint"]
+        line = _first_line(self.process.stdout, startup_timeout)
+        problem = None
+        if line is None:
+            problem = "printed no line within %s s" % startup_timeout
+        elif not line:
+            problem = "did not start"
+        else:
+            try:
+                self.info = json.loads(line)
+                self.port = self.info["port"]
+                self.endpoint = self.info["endpoint"]
+            except (ValueError, TypeError, KeyError):  # not JSON, not a JSON object, or a member missing
+                problem = "printed %r, not its startup JSON" % line[:200]
+        if problem is not None:
+            raise RuntimeError("the emulator %s%s" % (problem, self._abandon(keep_stderr)))
         scheme = "https" if self.info.get("ca_file") else "http"
         self.base_url = "%s://127.0.0.1:%d" % (scheme, self.port)
 
@@ -66,15 +72,26 @@ class EmulatorProcess:
 
     def stop(self, signum: int = signal.SIGTERM) -> int:
         """Stop the emulator with ``signum`` (killed if it has not ended 10 s later); its exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signum)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._close_streams()
+        try:
+            if self.process.poll() is None:
+                self.process.send_signal(signum)
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(timeout=10)
+        finally:
+            self._close_streams()
         return self.process.returncode
+
+    def _abandon(self, keep_stderr: bool) -> str:
+        """Kill an emulator that did not start; what it wrote to stderr, for the error message."""
+        try:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            return ": %s" % self.process.stderr.read() if keep_stderr else ""
+        finally:
+            self._close_streams()
 
     def _close_streams(self) -> None:
         for stream in (self.process.stdout, self.process.stderr):
@@ -86,3 +103,22 @@ class EmulatorProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _first_line(stream: IO, timeout: float) -> str | None:
+    """The first line from the pipe ``stream``, read within ``timeout`` seconds: None when no whole line came in
+    time, "" when the pipe closed before one did. Read from the file descriptor itself, so that a line begun and
+    never ended does not block the way ``readline`` would."""
+    deadline = time.monotonic() + timeout
+    data = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(stream, selectors.EVENT_READ)
+        while b"\n" not in data:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(remaining):
+                return None
+            chunk = os.read(stream.fileno(), 65536)
+            if not chunk:
+                return ""
+            data += chunk
+    return data.split(b"\n", 1)[0].decode("utf-8", errors="replace")

@@ -15,6 +15,7 @@ import pytest
 import requests
 from emu_helpers import call, error_code, job_params
 
+import sae_emulator.process
 from sae_emulator.process import EmulatorProcess
 
 EMULATOR_DIR = Path(__file__).resolve().parents[1]
@@ -137,20 +138,44 @@ def test_signing_import_lays_out_the_collection_by_itself(tmp_path):
     assert link.resolve() == REPO_ROOT
 
 
-def test_an_emulator_that_prints_nothing_is_killed_after_the_startup_timeout(tmp_path):
-    silent = tmp_path / "silent-python"
-    silent.write_text('#!/bin/sh\necho "$$" > %s/pid\nexec sleep 60\n' % tmp_path)
-    silent.chmod(0o755)
-    started = time.perf_counter()
-    with pytest.raises(RuntimeError, match=r"the emulator printed nothing within 0\.5 s"):
-        EmulatorProcess([], child_env(), cwd=tmp_path, python=str(silent), startup_timeout=0.5)
-    assert time.perf_counter() - started < 10
-    pid = int((tmp_path / "pid").read_text())
-    with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
-        os.kill(pid, 0)
+def _started_processes(monkeypatch) -> list:
+    """The processes ``EmulatorProcess`` starts from now on, as they are started."""
+    started, real_popen = [], subprocess.Popen
+
+    def popen(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(sae_emulator.process.subprocess, "Popen", popen)
+    return started
 
 
-def test_stop_gives_the_exit_code_and_can_be_called_again(tmp_path):
+@pytest.mark.parametrize(
+    "script, message",
+    [
+        ("exec sleep 60", r"printed no line within 0\.5 s"),
+        ("printf '{'; exec sleep 60", r"printed no line within 0\.5 s"),  # a line begun and never ended
+        ("echo notjson; exec sleep 60", r"printed 'notjson', not its startup JSON"),
+        ("echo '{\"port\": 1}'; exec sleep 60", r"not its startup JSON"),  # no endpoint
+        ("echo gone >&2; exit 3", r"did not start: gone"),
+    ],
+)
+def test_an_emulator_that_does_not_start_is_killed_and_reaped(tmp_path, monkeypatch, script, message):
+    fake_python = tmp_path / "fake-python"
+    fake_python.write_text("#!/bin/sh\n%s\n" % script)
+    fake_python.chmod(0o755)
+    started_processes = _started_processes(monkeypatch)
+    began = time.perf_counter()
+    with pytest.raises(RuntimeError, match=message):
+        EmulatorProcess([], child_env(), cwd=tmp_path, python=str(fake_python), startup_timeout=0.5)
+    assert time.perf_counter() - began < 10
+    (process,) = started_processes
+    assert process.returncode is not None  # killed (or ended) and reaped, not left running
+    assert process.stdout.closed and process.stderr.closed
+
+
+def test_stop_gives_the_exit_code_closes_the_pipes_and_can_be_called_again(tmp_path):
     emulator = start_emulator(cwd=tmp_path)
     assert emulator.stop(signal.SIGINT) == 0
+    assert emulator.process.stdout.closed and emulator.process.stderr.closed
     assert emulator.stop() == 0
