@@ -563,11 +563,10 @@ def _with_pairs(result: dict) -> dict:
 def table(results: dict) -> list:
     """(figure, measured, goal, verdict) rows."""
     rows = []
-    derived = {"inventory_cache": _with_pairs}
+    if results.get("inventory_cache"):
+        results = dict(results, inventory_cache=_with_pairs(results["inventory_cache"]))
     for name, figure, value, shown, goal, goal_shown in _FIGURES:
         result = results.get(name)
-        if result and name in derived:
-            result = derived[name](result)
         if result and value in result:  # results of an older run may lack a figure
             rows.append(_row(figure % result, result[value], shown, result[goal] if goal else None, goal_shown))
     growth = results.get("growth")
