@@ -9,17 +9,23 @@ import signal
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections import deque
 from pathlib import Path
 from typing import IO
+
+# What is kept of the emulator's stderr: its last 64 KiB, enough for a traceback.
+_STDERR_TAIL_BYTES = 64 * 1024
 
 
 class EmulatorProcess:
     """A running emulator process; ``info`` is the JSON line it printed on start. Stopped by ``stop()`` or ``with``.
 
     ``args`` are the emulator's options (``--port 0`` comes first); ``keep_stderr=False`` discards what the
-    emulator writes to stderr, otherwise it is read for the error message when the emulator does not start.
+    emulator writes to stderr, otherwise it is read as it comes (a full pipe would block the emulator) and its
+    end is kept: ``stderr_tail()``, and the error message when the emulator does not start.
     An emulator that prints no line within ``startup_timeout`` seconds, or not its startup JSON, is killed, so
     that nothing waits for it forever.
     """
@@ -41,6 +47,7 @@ class EmulatorProcess:
             stderr=subprocess.PIPE if keep_stderr else subprocess.DEVNULL,
             text=True,
         )
+        self._stderr = None if self.process.stderr is None else _Tail(self.process.stderr)
         line = _first_line(self.process.stdout, startup_timeout)
         problem = None
         if line is None:
@@ -55,7 +62,7 @@ class EmulatorProcess:
             except (ValueError, TypeError, KeyError):  # not JSON, not a JSON object, or a member missing
                 problem = "printed %r, not its startup JSON" % line[:200]
         if problem is not None:
-            raise RuntimeError("the emulator %s%s" % (problem, self._abandon(keep_stderr)))
+            raise RuntimeError("the emulator %s%s" % (problem, self._abandon()))
         scheme = "https" if self.info.get("ca_file") else "http"
         self.base_url = "%s://127.0.0.1:%d" % (scheme, self.port)
 
@@ -69,6 +76,10 @@ class EmulatorProcess:
             context = ssl.create_default_context(cafile=self.info["ca_file"])
         with urllib.request.urlopen(request, timeout=10, context=context) as answer:
             return json.loads(answer.read() or b"null")
+
+    def stderr_tail(self) -> str:
+        """The end of what the emulator has written to stderr so far ("" with ``keep_stderr=False``)."""
+        return "" if self._stderr is None else self._stderr.text()
 
     def stop(self, signum: int = signal.SIGTERM) -> int:
         """Stop the emulator with ``signum`` (killed if it has not ended 10 s later); its exit code."""
@@ -84,25 +95,63 @@ class EmulatorProcess:
             self._close_streams()
         return self.process.returncode
 
-    def _abandon(self, keep_stderr: bool) -> str:
+    def _abandon(self) -> str:
         """Kill an emulator that did not start; what it wrote to stderr, for the error message."""
         try:
             self.process.kill()
             self.process.wait(timeout=10)
-            return ": %s" % self.process.stderr.read() if keep_stderr else ""
         finally:
             self._close_streams()
+        return "" if self._stderr is None else ": %s" % self._stderr.text()
 
     def _close_streams(self) -> None:
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream:
-                stream.close()
+        self.process.stdout.close()
+        # The reader ends when the pipe does. Should something the emulator started still hold the pipe, its
+        # descriptor stays open: closed under the reader, the number could be reused and read by mistake.
+        if self._stderr is not None and self._stderr.finish():
+            self.process.stderr.close()
 
     def __enter__(self) -> EmulatorProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _Tail:
+    """Reads a pipe in a thread until it ends, keeping its last ``_STDERR_TAIL_BYTES`` bytes."""
+
+    def __init__(self, stream: IO) -> None:
+        self._fd = stream.fileno()
+        self._chunks: deque = deque()
+        self._size = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._read, name="sae-emulator-stderr", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._fd, 65536)
+            except OSError:  # the pipe was closed under us: nothing more to read
+                return
+            if not chunk:
+                return
+            with self._lock:
+                self._chunks.append(chunk)
+                self._size += len(chunk)
+                while self._size - len(self._chunks[0]) >= _STDERR_TAIL_BYTES:
+                    self._size -= len(self._chunks.popleft())
+
+    def finish(self) -> bool:
+        """Wait (10 s at most) for the rest of the pipe, once the process has ended; whether it ended."""
+        self._thread.join(timeout=10)
+        return not self._thread.is_alive()
+
+    def text(self) -> str:
+        with self._lock:
+            data = b"".join(self._chunks)
+        return data[-_STDERR_TAIL_BYTES:].decode("utf-8", errors="replace")
 
 
 def _first_line(stream: IO, timeout: float) -> str | None:

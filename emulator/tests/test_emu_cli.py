@@ -179,3 +179,24 @@ def test_stop_gives_the_exit_code_closes_the_pipes_and_can_be_called_again(tmp_p
     assert emulator.stop(signal.SIGINT) == 0
     assert emulator.process.stdout.closed and emulator.process.stderr.closed
     assert emulator.stop() == 0
+
+
+def test_stderr_is_read_as_it_comes_and_its_end_kept(tmp_path):
+    """With --verbose every request is a line on stderr: a pipe nobody reads fills (64 KiB on Linux) and blocks
+    the emulator, so the requests after that would time out."""
+    emulator = start_emulator("--verbose", cwd=tmp_path)
+    try:
+        session = requests.Session()
+        for number in range(2500):  # about 90 KB of log lines
+            answer = session.get("%s/_emulator/health?n=%d" % (emulator.base_url, number), timeout=10)
+            assert answer.status_code == 200
+        session.close()
+        deadline = time.monotonic() + 10
+        while "GET /_emulator/health\n" not in emulator.stderr_tail()[-40:] and time.monotonic() < deadline:
+            time.sleep(0.05)  # the last lines may still be on their way through the pipe
+        tail = emulator.stderr_tail()
+    finally:
+        emulator.stop()
+    assert 60 * 1024 <= len(tail.encode()) <= 64 * 1024  # the end only: the first lines are gone
+    assert tail.endswith("sae-emulator: GET /_emulator/health\n")
+    assert "?n=" not in tail  # as before: the query is never logged
