@@ -82,7 +82,8 @@ class EmulatorProcess:
         return "" if self._stderr is None else self._stderr.text()
 
     def stop(self, signum: int = signal.SIGTERM) -> int:
-        """Stop the emulator with ``signum`` (killed if it has not ended 10 s later); its exit code."""
+        """Stop the emulator with ``signum`` (killed if it has not ended 10 s later); its exit code. The rest of
+        its stderr is read first (2 s at most)."""
         try:
             if self.process.poll() is None:
                 self.process.send_signal(signum)
@@ -106,10 +107,8 @@ class EmulatorProcess:
 
     def _close_streams(self) -> None:
         self.process.stdout.close()
-        # The reader ends when the pipe does. Should something the emulator started still hold the pipe, its
-        # descriptor stays open: closed under the reader, the number could be reused and read by mistake.
-        if self._stderr is not None and self._stderr.finish():
-            self.process.stderr.close()
+        if self._stderr is not None:
+            self._stderr.finish()  # the reader closes stderr itself, when the pipe ends
 
     def __enter__(self) -> EmulatorProcess:
         return self
@@ -119,39 +118,49 @@ class EmulatorProcess:
 
 
 class _Tail:
-    """Reads a pipe in a thread until it ends, keeping its last ``_STDERR_TAIL_BYTES`` bytes."""
+    """Reads a pipe in a thread until it ends, keeping its last ``_STDERR_TAIL_BYTES`` bytes, then closes it.
+
+    Only the reader closes the pipe: closed under it, the descriptor's number could be reused by another file,
+    which it would then read. So a pipe that something the emulator started still holds stays open until that
+    ends too.
+    """
 
     def __init__(self, stream: IO) -> None:
-        self._fd = stream.fileno()
+        self._stream = stream
         self._chunks: deque = deque()
         self._size = 0
         self._lock = threading.Lock()
+        self._waited = False
         self._thread = threading.Thread(target=self._read, name="sae-emulator-stderr", daemon=True)
         self._thread.start()
 
     def _read(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self._fd, 65536)
-            except OSError:  # the pipe was closed under us: nothing more to read
-                return
-            if not chunk:
-                return
-            with self._lock:
-                self._chunks.append(chunk)
-                self._size += len(chunk)
-                while self._size - len(self._chunks[0]) >= _STDERR_TAIL_BYTES:
-                    self._size -= len(self._chunks.popleft())
+        try:
+            while True:
+                chunk = os.read(self._stream.fileno(), 65536)
+                if not chunk:
+                    return
+                with self._lock:
+                    self._chunks.append(chunk)
+                    self._size += len(chunk)
+                    while self._size - len(self._chunks[0]) >= _STDERR_TAIL_BYTES:
+                        self._size -= len(self._chunks.popleft())
+        finally:
+            self._stream.close()
 
-    def finish(self) -> bool:
-        """Wait (10 s at most) for the rest of the pipe, once the process has ended; whether it ended."""
-        self._thread.join(timeout=10)
-        return not self._thread.is_alive()
+    def finish(self) -> None:
+        """Wait a little for the rest of the pipe, once the process has ended; only once, if it does not end."""
+        if not self._waited:
+            self._waited = True
+            self._thread.join(timeout=2)
 
     def text(self) -> str:
         with self._lock:
             data = b"".join(self._chunks)
-        return data[-_STDERR_TAIL_BYTES:].decode("utf-8", errors="replace")
+        start = max(0, len(data) - _STDERR_TAIL_BYTES)
+        while start < len(data) and 0x80 <= data[start] <= 0xBF:  # not in the middle of a UTF-8 character
+            start += 1
+        return data[start:].decode("utf-8", errors="replace")
 
 
 def _first_line(stream: IO, timeout: float) -> str | None:

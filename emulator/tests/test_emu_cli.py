@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -182,21 +183,23 @@ def test_stop_gives_the_exit_code_closes_the_pipes_and_can_be_called_again(tmp_p
 
 
 def test_stderr_is_read_as_it_comes_and_its_end_kept(tmp_path):
-    """With --verbose every request is a line on stderr: a pipe nobody reads fills (64 KiB on Linux) and blocks
-    the emulator, so the requests after that would time out."""
+    """With --verbose every request is a line on stderr: a pipe nobody reads fills and blocks the emulator, so the
+    requests after that would time out."""
     emulator = start_emulator("--verbose", cwd=tmp_path)
+    session = requests.Session()
     try:
-        session = requests.Session()
-        for number in range(2500):  # about 90 KB of log lines
+        pipe_bytes = fcntl.fcntl(emulator.process.stderr.fileno(), fcntl.F_GETPIPE_SZ)  # 64 KiB on most kernels
+        line = "sae-emulator: GET /_emulator/health\n"
+        for number in range(pipe_bytes // len(line) + 1000):
             answer = session.get("%s/_emulator/health?n=%d" % (emulator.base_url, number), timeout=10)
             assert answer.status_code == 200
-        session.close()
         deadline = time.monotonic() + 10
-        while "GET /_emulator/health\n" not in emulator.stderr_tail()[-40:] and time.monotonic() < deadline:
-            time.sleep(0.05)  # the last lines may still be on their way through the pipe
+        while len(emulator.stderr_tail()) < 64 * 1024 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the reader may not have caught up yet
         tail = emulator.stderr_tail()
     finally:
+        session.close()
         emulator.stop()
-    assert 60 * 1024 <= len(tail.encode()) <= 64 * 1024  # the end only: the first lines are gone
-    assert tail.endswith("sae-emulator: GET /_emulator/health\n")
+    assert len(tail.encode()) == 64 * 1024  # the end only: the first lines are gone
+    assert tail.endswith(line) and line in tail[:100]  # whole lines from the cut on
     assert "?n=" not in tail  # as before: the query is never logged
