@@ -139,8 +139,8 @@ units: ansible-test-copy ## ansible-test units --venv --python 3.11 (installs te
 	cd $(AT_COPY) && $(WITH_TOOLS) ansible-test units --venv --python $(TOOLS_PYTHON_VERSION) --color no
 
 .PHONY: pytest-unit
-pytest-unit: prepare ## plain pytest over tests/unit in the tools venv
-	cd $(COLL) && $(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) tools/pytest.sh tests/unit
+pytest-unit: prepare ## plain pytest over tests/unit (and the benchmark report, benchmarks/tests) in the tools venv
+	cd $(COLL) && $(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) tools/pytest.sh tests/unit benchmarks/tests
 
 .PHONY: integration
 integration: ansible-test-copy ## ansible-test integration --local (tools venv, Python 3.11; emulator importable)
