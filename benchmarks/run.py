@@ -381,14 +381,14 @@ def bench_inventory_cache(scale: dict, env: dict, work: Path) -> dict:
     return inventory_figures(jobs, count, times, parse, probes)
 
 
-def inventory_figures(jobs: int, regions: int, times: dict, parse: dict, probes: list) -> dict:
+def inventory_figures(jobs: int, region_count: int, times: dict, parse: dict, probes: list) -> dict:
     """The inventory benchmark's figures from its runs: ``times`` (whole runs) and ``parse`` (the source's parse)
     hold seconds by kind (cold, cold_0ms, warm, static), ``probes`` the CPU probe's seconds. The goal's figure
     is the fastest cold parse minus the fastest warm one (``best``), whichever repeats they come from."""
     cold, cold_0ms, warm = best(parse["cold"]), best(parse["cold_0ms"]), best(parse["warm"])
     return {
         "jobs": jobs,
-        "regions": regions,
+        "regions": region_count,
         "cold_s": best(times["cold"]),
         "cold_0ms_s": best(times["cold_0ms"]),
         "warm_s": best(times["warm"]),
@@ -624,16 +624,16 @@ WHY_NOT_MET = {
     "(1-3 ms each), 5000 jobs normalised and encoded for the cache (about 30 and 40 ms alone), and the cache "
     "plugin writing the entry (about 35 ms on ansible-core 2.19; the warm run spends about as much reading it "
     "back). The threads add to that CPU time: the listing's requests, decoding, normalising and encoding, done "
-    "one after another in one thread without latency, took 0.16-0.21 s of CPU time (fastest of 10, three "
-    "runs), the listing itself 0.25-0.30 s, with about 1700 voluntary context switches instead of 50. Its 25 "
-    "requests in flight hand the GIL to one another around every socket call. With 4 threads it took as much "
-    "CPU time as with 32. A prototype made only to measure this, which did the 50 requests' I/O in one thread "
-    "(non-blocking sockets; plain HTTP, no proxies, no retries) and the same decoding, normalising and encoding, "
-    "used 0.14 s of CPU time against the listing's 0.24 s without latency, 0.15 s against 0.26 s at 100 ms "
-    "(fastest of 10 each). With the conversion overlapping the second read, at 100 ms, it took 0.27 s against "
-    "0.40 s (fastest of 10, two runs). The client would need an HTTP "
-    "client of its own on the standard library (TLS, proxies, timeouts, retries) in place of requests, one "
-    "blocking request per thread: not done. The client already overlaps what it can: pages are fetched "
+    "one after another in one thread without latency, took 0.16-0.21 s of CPU time (fastest of 10, three runs), "
+    "the listing itself 0.25-0.30 s, with about 1700 voluntary context switches instead of 50. Its threads hand "
+    "the GIL to one another around every socket call, however many they are: with 4 threads the listing took as "
+    "much CPU time as with 32. A prototype made only to measure this did the 50 requests' I/O in one thread "
+    "(non-blocking sockets; plain HTTP, no proxies, no retries) and the same decoding, normalising and encoding. "
+    "Runs alternating with the listing, fastest of 10: without latency it used 0.14 s of CPU time against the "
+    "listing's 0.24 s; at 100 ms, converting while the second read was in flight as the client does, it finished "
+    "in 0.27 s against the listing's 0.40 s (two runs, in a slower phase of the machine). The client would need "
+    "an HTTP client of its own on the standard library (TLS, proxies, timeouts, retries) in place of requests "
+    "and its one blocking request per thread: not done. The client already overlaps what it can: pages are fetched "
     "concurrently, the first read is normalised and encoded for the cache while the second is in flight, and only "
     "once no other region is still on its first read and every request of the second reads is sent (so that those "
     "go out sooner), and the second read does not decode a page that has not changed. The second read itself is "
