@@ -27,6 +27,18 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from ansible_collections.alicloud.sae.plugins.module_utils import signing
+from ansible_collections.alicloud.sae.plugins.module_utils.connections import (
+    CONNECT_TIMEOUT,
+    CONNECTION_ERROR,
+    CUT_SHORT,
+    READ_TIMEOUT,
+    REQUEST_ERROR,
+    SSL_ERROR,
+    ConnectionFailure,
+    DirectConnections,
+    RawAnswer,
+    Verify,
+)
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import CredentialSource, redact
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeParameterError
 
@@ -47,6 +59,23 @@ _ERROR_SNIPPET = 200
 _OBJECT_PREFIX = re.compile(r"^<[^>]*>: ")
 _REQUEST_ID_MEMBER = re.compile(rb'"RequestId"\s*:\s*"([0-9A-Za-z-]{16,64})"')
 _SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+_FAILURE_MESSAGES = {
+    SSL_ERROR: "TLS failure talking to %(host)s: %(reason)s",
+    CONNECT_TIMEOUT: "no connection to %(host)s within %(timeout)s s",
+    READ_TIMEOUT: "no answer from %(host)s within %(timeout)s s",
+    CONNECTION_ERROR: "could not talk to %(host)s: %(reason)s",
+    CUT_SHORT: "the answer from %(host)s was cut short: %(reason)s",
+    REQUEST_ERROR: "request to %(host)s failed: %(reason)s",
+}
+_NOT_HEADER_TEXT = re.compile(r"[^\t\x20-\x7e]")
+_HEADER_SOURCES = {
+    "x-acs-security-token": "The security token",
+    "x-acs-accesskey-id": "The access key ID",
+    "authorization": "The access key ID",  # the only part of it not made by the signing
+    "host": "The endpoint's host",
+}
+# The connection dropped mid-answer: as transient as any other broken connection.
+_FAILURE_CODES = {CUT_SHORT: CONNECTION_ERROR}
 
 
 @dataclass
@@ -239,19 +268,31 @@ class Transport:
         self._sleep = sleep
         self._before_send = before_send
         self.stats = RequestStats()
-        if session is None:
-            session = requests.Session()
-            # The environment is read once per endpoint (_environment) instead of on every request, where
-            # requests would also let a ~/.netrc entry replace the signed Authorization header.
-            session.trust_env = False
-            adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
+        self._pool_size = pool_size
+        # Requests straight to the API go through our own connections (see connections.py: a fifth of the
+        # listing's CPU time less); requests through a proxy, and every request when a session is given, go
+        # through requests.
+        self._direct = None if session is not None else DirectConnections(pool_size, requests.certs.where())
         self._session = session
         self._environments: dict = {}
 
     def close(self) -> None:
-        self._session.close()
+        if self._direct is not None:
+            self._direct.close()
+        if self._session is not None:
+            self._session.close()
+
+    def _requests_session(self) -> object:
+        if self._session is None:
+            session = requests.Session()
+            # The environment is read once per endpoint (_environment) instead of on every request, where
+            # requests would also let a ~/.netrc entry replace the signed Authorization header.
+            session.trust_env = False
+            adapter = HTTPAdapter(pool_connections=self._pool_size, pool_maxsize=self._pool_size, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            self._session = session
+        return self._session
 
     def call(self, region: str, params: dict) -> dict:
         """One logical call, retried as the policy allows; errors name the region."""
@@ -298,16 +339,48 @@ class Transport:
             uuid.uuid4().hex,
             self._user_agent,
         )
+        _check_header_values(headers)
         url = "%s%s?%s" % (endpoint.base_url, self._path, signing.canonical_query(params))
         self.stats.count_request()
         secrets = (credentials.access_key_secret, credentials.security_token)
-        proxies, verify = self._environment(endpoint)
+        proxies, proxied, verify = self._environment(endpoint)
         if self._before_send is not None:
             self._before_send()
         try:
+            if self._direct is not None and not proxied:
+                answer = self._direct.get(url, headers, self._timeout, verify)
+            else:
+                answer = self._through_requests(url, headers, proxies, verify)
+        except ConnectionFailure as failure:
+            # The URL has no secret in it, but redact to be sure.
+            reason = _snippet(redact("%s" % failure.reason, secrets))
+            message = _FAILURE_MESSAGES[failure.kind] % {
+                "host": endpoint.host,
+                "timeout": self._timeout,
+                "reason": reason,
+            }
+            raise SaeApiError(_FAILURE_CODES.get(failure.kind, failure.kind), message) from None
+        body, status = answer.body, answer.status
+        body_print = None
+        if status == 200:
+            body_print = fingerprint(body)
+            if body_print is not None and previous is not None and previous.fingerprint == body_print:
+                return previous
+        document = decode_answer(
+            status,
+            body,
+            answer.headers.get("Content-Type", ""),
+            answer.headers.get("Retry-After"),
+            answer.headers.get("x-acs-request-id"),
+        )
+        return Answer(document, body_print)
+
+    def _through_requests(self, url: str, headers: dict, proxies: dict, verify: Verify) -> RawAnswer:
+        """``DirectConnections.get``, through requests (for proxies), its failures as ``ConnectionFailure``."""
+        try:
             # Streamed and read in one piece: ``response.content`` reads in 10 kB chunks, each through
             # requests' and urllib3's layers, about a third of the CPU time a 135 kB page of jobs takes.
-            response = self._session.get(
+            response = self._requests_session().get(
                 url,
                 headers=headers,
                 timeout=self._timeout,
@@ -321,54 +394,31 @@ class Transport:
             finally:
                 response.close()
         except requests.exceptions.SSLError as exc:
-            raise SaeApiError(
-                "SSLError", "TLS failure talking to %s: %s" % (endpoint.host, _reason(exc, secrets))
-            ) from None
-        except requests.exceptions.ConnectTimeout:
-            raise SaeApiError(
-                "ConnectTimeout", "no connection to %s within %s s" % (endpoint.host, self._timeout)
-            ) from None
-        except requests.exceptions.ReadTimeout:
-            raise SaeApiError("ReadTimeout", "no answer from %s within %s s" % (endpoint.host, self._timeout)) from None
+            raise ConnectionFailure(SSL_ERROR, _cause(exc)) from None
+        except requests.exceptions.ConnectTimeout as exc:
+            raise ConnectionFailure(CONNECT_TIMEOUT, _cause(exc)) from None
+        except requests.exceptions.ReadTimeout as exc:
+            raise ConnectionFailure(READ_TIMEOUT, _cause(exc)) from None
         except requests.exceptions.ConnectionError as exc:
-            raise SaeApiError(
-                "ConnectionError", "could not talk to %s: %s" % (endpoint.host, _reason(exc, secrets))
-            ) from None
+            raise ConnectionFailure(CONNECTION_ERROR, _cause(exc)) from None
         except requests.exceptions.ChunkedEncodingError as exc:
-            # The connection dropped mid-answer: as transient as any other broken connection.
-            raise SaeApiError(
-                "ConnectionError", "the answer from %s was cut short: %s" % (endpoint.host, _reason(exc, secrets))
-            ) from None
+            raise ConnectionFailure(CUT_SHORT, _cause(exc)) from None
         except requests.exceptions.RequestException as exc:
-            raise SaeApiError(
-                "RequestError", "request to %s failed: %s" % (endpoint.host, _reason(exc, secrets))
-            ) from None
-        body_print = None
-        if response.status_code == 200:
-            body_print = fingerprint(body)
-            if body_print is not None and previous is not None and previous.fingerprint == body_print:
-                return previous
-        document = decode_answer(
-            response.status_code,
-            body,
-            response.headers.get("Content-Type", ""),
-            response.headers.get("Retry-After"),
-            response.headers.get("x-acs-request-id"),
-        )
-        return Answer(document, body_print)
+            raise ConnectionFailure(REQUEST_ERROR, _cause(exc)) from None
+        return RawAnswer(response.status_code, response.headers, body)
 
-    def _environment(self, endpoint: Endpoint) -> tuple[dict, object]:
+    def _environment(self, endpoint: Endpoint) -> tuple[dict, bool, Verify]:
         """The proxies (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY) and certificate check (a CA bundle named by
-        REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE) for ``endpoint``, as requests takes them from the environment."""
+        REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE) for ``endpoint``, as requests takes them from the environment,
+        and whether one of the proxies is for ``endpoint`` (they may hold only NO_PROXY's list)."""
         settings = self._environments.get(endpoint.base_url)
         if settings is None:
-            verify: object = False
+            verify: Verify = False
             if self._validate_certs:
                 verify = _ca_bundle() or True
-            settings = self._environments[endpoint.base_url] = (
-                requests.utils.get_environ_proxies(endpoint.base_url),
-                verify,
-            )
+            proxies = requests.utils.get_environ_proxies(endpoint.base_url)
+            proxied = requests.utils.select_proxy(endpoint.base_url + self._path, proxies) is not None
+            settings = self._environments[endpoint.base_url] = (proxies, proxied, verify)
         return settings
 
 
@@ -384,12 +434,21 @@ def _ca_bundle() -> str | None:
     return None
 
 
-def _reason(exc: BaseException, secrets: tuple) -> str:
+def _check_header_values(headers: dict) -> None:
+    """Refuse, before sending, a header that HTTP cannot carry as it is, naming where its value came from and
+    never the value (it may be a security token)."""
+    for name, value in headers.items():
+        if _NOT_HEADER_TEXT.search(value):
+            raise SaeParameterError(
+                "%s holds a line break, another control character or a non-ASCII character, which an HTTP "
+                "header cannot carry." % _HEADER_SOURCES.get(name, "the %s header" % name)
+            )
+
+
+def _cause(exc: BaseException) -> str:
     # requests wraps urllib3's MaxRetryError, whose text repeats the URL with its query and is cut off
     # before it names the cause: show the cause itself ("Connection refused", "Failed to resolve ..."),
     # without urllib3's "<...Connection object at 0x...>: " prefix.
     cause = exc.args[0] if exc.args else exc
     cause = getattr(cause, "reason", None) or cause
-    text = _OBJECT_PREFIX.sub("", "%s" % cause)
-    # The URL has no secret in it, but redact to be sure.
-    return redact(_snippet(text), secrets)
+    return _OBJECT_PREFIX.sub("", "%s" % cause)

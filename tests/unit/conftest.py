@@ -149,20 +149,9 @@ def run_isolated(tmp_path):
 
 @pytest.fixture
 def fake_api(monkeypatch):
-    """A fake SAE ListJobs service behind ``requests.Session.get``: no socket is ever opened."""
-    import requests
-
-    from ansible_collections.alicloud.sae.tests.unit.utils import FakeSaeApi
+    """A fake SAE ListJobs service behind every way the client sends a request: no socket is ever opened."""
+    from ansible_collections.alicloud.sae.tests.unit.utils import FakeSaeApi, serve_fake_api
 
     api = FakeSaeApi()
-
-    def get(session, url, **kwargs):  # type: ignore[no-untyped-def]
-        return api.get(url, **kwargs)
-
-    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise AssertionError("a request bypassed requests.Session.get")
-
-    monkeypatch.setattr(requests.Session, "get", get)
-    monkeypatch.setattr(requests.Session, "request", refuse)
-    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", refuse)
+    serve_fake_api(api, monkeypatch)
     return api

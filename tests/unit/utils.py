@@ -257,7 +257,8 @@ def check_signature(url: str, headers: dict, secrets: dict) -> str | None:
 
 
 class FakeSaeApi:
-    """An in-memory ListJobs service with ``requests.Session.get``'s signature.
+    """An in-memory ListJobs service with ``requests.Session.get``'s signature (``serve_fake_api`` puts it behind
+    the client).
 
     Every request is checked as the real service would: signed as the vendor SDK signs
     (an ``Authorization`` that does not match answers ``SignatureDoesNotMatch``), the host
@@ -373,3 +374,24 @@ class FakeSaeApi:
                 if tags.get(wanted["key"]) != wanted["value"]:
                     return False
         return True
+
+
+def serve_fake_api(api: FakeSaeApi, patch: Any) -> None:
+    """Answer every request the client sends with ``api``: those straight to the API (``DirectConnections.get``)
+    and those through a proxy (``requests.Session.get``). Any other way out fails the test."""
+    import requests
+
+    from ansible_collections.alicloud.sae.plugins.module_utils.connections import DirectConnections, RawAnswer
+
+    def direct_get(connections: Any, url: str, headers: dict, timeout: float, verify: Any) -> RawAnswer:
+        response = api.get(url, headers=headers, timeout=timeout, verify=verify)
+        return RawAnswer(response.status_code, response.headers, response.body)
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a request bypassed the fake API")
+
+    patch.setattr(DirectConnections, "get", direct_get)
+    patch.setattr(DirectConnections, "_new_connection", refuse)
+    patch.setattr(requests.Session, "get", lambda session, url, **kwargs: api.get(url, **kwargs))
+    patch.setattr(requests.Session, "request", refuse)
+    patch.setattr(requests.adapters.HTTPAdapter, "send", refuse)

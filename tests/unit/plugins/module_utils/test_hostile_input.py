@@ -27,7 +27,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiE
 from ansible_collections.alicloud.sae.plugins.module_utils.paging import Page
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import decode_answer, resolve_endpoint
 from ansible_collections.alicloud.sae.plugins.modules import sae_job_info
-from ansible_collections.alicloud.sae.tests.unit.utils import AK_ID, SECRET, FakeSaeApi, run_module
+from ansible_collections.alicloud.sae.tests.unit.utils import AK_ID, SECRET, FakeSaeApi, run_module, serve_fake_api
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
 AWKWARD_TEXT = st.one_of(
@@ -189,10 +189,8 @@ def _run_module(args: dict) -> None:
         return  # NaN / infinity or a wire-format marker: nothing a controller sends to a module
     api = FakeSaeApi()
     api.add_jobs("cn-beijing", 3)
-    import requests
-
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(requests.Session, "get", lambda session, url, **kwargs: api.get(url, **kwargs))
+        serve_fake_api(api, patch)
         outcome, result = run_module(sae_job_info.main, args, patch)
     text = json.dumps(result, default=str)
     assert SECRET not in text

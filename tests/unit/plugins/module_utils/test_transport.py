@@ -22,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.alicloud.sae.plugins.module_utils import signing, transport
+from ansible_collections.alicloud.sae.plugins.module_utils.connections import DirectConnections, RawAnswer
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import (
     Credentials,
     CredentialSource,
@@ -506,6 +507,27 @@ def test_bad_endpoint_fails_before_any_request():
     assert session.calls == []
 
 
+@pytest.mark.parametrize(
+    "credentials, endpoint, named",
+    [
+        ({"security_token": "token\r\nX-Injected: yes"}, None, "The security token"),
+        ({"security_token": "tøken-not-ascii"}, None, "The security token"),
+        ({"access_key_id": "LTAI\x00id"}, None, "The access key ID"),
+        ({}, "http://sae.例子.example/{region}", "The endpoint's host"),
+    ],
+)
+def test_a_header_http_cannot_carry_is_refused_before_sending_and_not_shown(credentials, endpoint, named):
+    keys = dict({"access_key_id": AK_ID, "access_key_secret": SECRET}, **credentials)
+    session = ScriptedSession()
+    client, _sleeps = make_transport(session, source=resolve_credential_source(keys), endpoint=endpoint)
+    with pytest.raises(SaeParameterError) as caught:
+        client.call("cn-beijing", PARAMS)
+    assert str(caught.value).startswith(named + " holds a line break, another control character or a non-ASCII")
+    for value in credentials.values():
+        assert value not in str(caught.value)
+    assert session.calls == []
+
+
 def test_close_closes_the_session():
     session = ScriptedSession()
     client, _sleeps = make_transport(session)
@@ -669,6 +691,31 @@ def test_environment_proxy_is_used_and_no_proxy_honoured(monkeypatch):
     assert session.calls[1]["proxies"] == {}
 
 
+def test_requests_through_a_proxy_go_through_requests_the_others_straight(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("NO_PROXY", "sae.cn-beijing.aliyuncs.com")
+    routes = []
+
+    def direct(connections, url, headers, timeout, verify):
+        routes.append(("direct", urlsplit(url).hostname, verify))
+        return RawAnswer(200, {}, json.dumps(ok_answer([])).encode())
+
+    def through_requests(transport, url, headers, proxies, verify):
+        routes.append(("requests", urlsplit(url).hostname, proxies.get("https")))
+        return RawAnswer(200, {}, json.dumps(ok_answer([])).encode())
+
+    monkeypatch.setattr(DirectConnections, "get", direct)
+    monkeypatch.setattr(transport.Transport, "_through_requests", through_requests)
+    client, _sleeps = make_transport(None)
+    for region in ("cn-hangzhou", "cn-beijing"):
+        client.call(region, PARAMS)
+    assert routes == [
+        ("requests", "sae.cn-hangzhou.aliyuncs.com", "http://proxy.example:3128"),
+        ("direct", "sae.cn-beijing.aliyuncs.com", True),
+    ]
+
+
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
 def test_ca_bundle_from_the_environment(monkeypatch, tmp_path, variable):
     bundle = tmp_path / "ca.pem"
@@ -699,13 +746,20 @@ def test_environment_is_read_once_per_endpoint(monkeypatch):
     assert calls == ["https://sae.cn-beijing.aliyuncs.com", "https://sae.cn-hangzhou.aliyuncs.com"]
 
 
-def test_netrc_never_replaces_the_signature(tmp_path, monkeypatch):
-    """requests lets a ~/.netrc entry replace the Authorization header: the signed one must reach the server."""
+def _netrc(tmp_path, monkeypatch):
     netrc = tmp_path / ".netrc"
     netrc.write_text("machine 127.0.0.1 login someone password netrc-password\n", encoding="utf-8")
     netrc.chmod(0o600)
     monkeypatch.setenv("NETRC", str(netrc))
     monkeypatch.setenv("HOME", str(tmp_path))
+
+
+def test_netrc_never_replaces_the_signature_through_requests(tmp_path, monkeypatch):
+    """requests lets a ~/.netrc entry replace the Authorization header: the signed one must reach the server."""
+    _netrc(tmp_path, monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # requests through a proxy go through requests
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
     seen = {}
 
     def send(adapter, request, **kwargs):
@@ -713,10 +767,23 @@ def test_netrc_never_replaces_the_signature(tmp_path, monkeypatch):
         raise requests.exceptions.ConnectionError("stop here")
 
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
-    client, _sleeps = make_transport(endpoint="http://127.0.0.1:9/{region}", max_retries=0)
+    client, _sleeps = make_transport(endpoint="http://127.0.0.1:8/{region}", max_retries=0)
     with pytest.raises(SaeApiError):
         client.call("cn-beijing", PARAMS)
     assert seen["authorization"].startswith("ACS3-HMAC-SHA256 ")
+
+
+def test_netrc_never_replaces_the_signature_of_a_direct_request(tmp_path, monkeypatch, local_server):
+    _netrc(tmp_path, monkeypatch)
+    client, _sleeps = make_transport(
+        None, endpoint="http://127.0.0.1:%d/{region}" % local_server.server_address[1], max_retries=0, timeout=5
+    )
+    try:
+        assert client.call("cn-beijing", PARAMS)["RequestId"] == "srv-ok"
+    finally:
+        client.close()
+    (seen,) = _Recorder.requests_seen
+    assert seen["headers"]["authorization"].startswith("ACS3-HMAC-SHA256 ")
 
 
 # --- an answer the same as the one before is not decoded again ---------------------------------------
