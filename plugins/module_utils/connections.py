@@ -19,7 +19,9 @@ gzip and deflate answers decoded, the timeout for connecting and for each read. 
 
 from __future__ import annotations
 
+import gzip
 import http.client
+import os
 import select
 import socket
 import ssl
@@ -73,19 +75,19 @@ def _is_dropped(connection: http.client.HTTPConnection) -> bool:
 
 def _decoded(body: bytes, encoding: str) -> bytes:
     encoding = encoding.strip().lower()
+    if not body or encoding not in ("gzip", "x-gzip", "deflate"):
+        return body  # an empty body is empty in any encoding (a gateway's 503 may say gzip)
     try:
-        if encoding in ("gzip", "x-gzip"):
-            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
         if encoding == "deflate":
             try:
                 return zlib.decompress(body)
             except zlib.error:  # some servers send a raw deflate stream, without the zlib header
                 return zlib.decompress(body, -zlib.MAX_WBITS)
-    except zlib.error as error:
+        return gzip.decompress(body)  # every member, as requests reads it
+    except (OSError, EOFError, zlib.error) as error:
         raise ConnectionFailure(
             REQUEST_ERROR, "the %s-encoded answer could not be decoded: %s" % (encoding, error)
         ) from None
-    return body
 
 
 class DirectConnections:
@@ -97,10 +99,12 @@ class DirectConnections:
         self._idle: dict = {}
         self._contexts: dict = {}
         self._lock = threading.Lock()
+        self._closed = False
 
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, {}
+            self._closed = True  # a request still running closes its connection when it ends
         for connections in idle.values():
             for connection in connections:
                 connection.close()
@@ -136,7 +140,7 @@ class DirectConnections:
     def _release(self, key: tuple, connection: http.client.HTTPConnection) -> None:
         with self._lock:
             connections = self._idle.setdefault(key, [])
-            if len(connections) < self._pool_size:
+            if not self._closed and len(connections) < self._pool_size:
                 connections.append(connection)
                 return
         connection.close()
@@ -149,18 +153,26 @@ class DirectConnections:
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
             else:
-                cafile = verify if isinstance(verify, str) else self._default_ca_file
-                context = ssl.create_default_context(cafile=cafile)
+                bundle = verify if isinstance(verify, str) else self._default_ca_file
+                if bundle is not None and os.path.isdir(bundle):  # requests takes a directory of CA certificates too
+                    context = ssl.create_default_context(capath=bundle)
+                else:
+                    context = ssl.create_default_context(cafile=bundle)
             self._contexts[verify] = context  # a race makes two equal contexts: harmless
         return context
 
     def _new_connection(self, parts: Any, timeout: float, verify: Verify) -> http.client.HTTPConnection:
+        # The port always given: without one, http.client reads an IPv6 address's last group as the port.
         if parts.scheme == "https":
+            try:
+                context = self._context(verify)
+            except OSError as error:  # ssl.SSLError too: a bundle that is not PEM, a directory we cannot read
+                raise ConnectionFailure(SSL_ERROR, "the CA certificates could not be loaded: %s" % error) from None
             connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-                parts.hostname, parts.port, timeout=timeout, context=self._context(verify)
+                parts.hostname, parts.port or 443, timeout=timeout, context=context
             )
         else:
-            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+            connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
         try:
             connection.connect()
         except socket.timeout as error:
@@ -180,13 +192,16 @@ class DirectConnections:
         try:
             connection.putrequest("GET", target, skip_host=True, skip_accept_encoding=True)
             for name, value in headers.items():
+                forbidden = False
                 try:
                     connection.putheader(name, value)
-                except ValueError:  # its text names the value, which may be a secret (a security token)
+                except ValueError:  # its text (and so a __context__) holds the value, maybe a security token
+                    forbidden = True
+                if forbidden:
                     connection.close()
                     raise ConnectionFailure(
                         REQUEST_ERROR, "the %s header holds a line break or another character HTTP forbids" % name
-                    ) from None
+                    )
             connection.putheader("Accept-Encoding", "gzip, deflate")
             connection.endheaders()
             response = connection.getresponse()

@@ -274,6 +274,7 @@ class Transport:
         # through requests.
         self._direct = None if session is not None else DirectConnections(pool_size, requests.certs.where())
         self._session = session
+        self._session_lock = threading.Lock()
         self._environments: dict = {}
 
     def close(self) -> None:
@@ -283,16 +284,17 @@ class Transport:
             self._session.close()
 
     def _requests_session(self) -> object:
-        if self._session is None:
-            session = requests.Session()
-            # The environment is read once per endpoint (_environment) instead of on every request, where
-            # requests would also let a ~/.netrc entry replace the signed Authorization header.
-            session.trust_env = False
-            adapter = HTTPAdapter(pool_connections=self._pool_size, pool_maxsize=self._pool_size, max_retries=0)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            self._session = session
-        return self._session
+        with self._session_lock:  # one session, however many threads ask first
+            if self._session is None:
+                session = requests.Session()
+                # The environment is read once per endpoint (_environment) instead of on every request, where
+                # requests would also let a ~/.netrc entry replace the signed Authorization header.
+                session.trust_env = False
+                adapter = HTTPAdapter(pool_connections=self._pool_size, pool_maxsize=self._pool_size, max_retries=0)
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
+                self._session = session
+            return self._session
 
     def call(self, region: str, params: dict) -> dict:
         """One logical call, retried as the policy allows; errors name the region."""

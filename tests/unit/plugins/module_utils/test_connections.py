@@ -8,13 +8,18 @@
 from __future__ import annotations
 
 import gzip
+import http.client
 import socket
 import ssl
+import subprocess
 import threading
 import time
 import zlib
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import trustme
 
 from ansible_collections.alicloud.sae.plugins.module_utils import connections
 from ansible_collections.alicloud.sae.plugins.module_utils.connections import ConnectionFailure, DirectConnections
@@ -31,8 +36,9 @@ class ScriptedServer:
     """Accepts connections on 127.0.0.1 and answers each request with ``reply(connection, request, head)``:
     the bytes to send, then the connection stays open; or (bytes, True): send them and close."""
 
-    def __init__(self, reply) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, reply, tls: ssl.SSLContext | None = None) -> None:  # type: ignore[no-untyped-def]
         self.reply = reply
+        self.tls = tls
         self.requests: list = []  # (connection number, request number on it, request head)
         self.connections = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -54,6 +60,12 @@ class ScriptedServer:
             thread.start()
 
     def _serve(self, sock: socket.socket, number: int) -> None:
+        if self.tls is not None:
+            try:
+                sock = self.tls.wrap_socket(sock, server_side=True)
+            except (OSError, ssl.SSLError):  # a client that does not trust us
+                sock.close()
+                return
         with sock:
             pending = b""
             request = 0
@@ -82,8 +94,8 @@ class ScriptedServer:
 def serve():
     servers = []
 
-    def start(reply):  # type: ignore[no-untyped-def]
-        server = ScriptedServer(reply)
+    def start(reply, tls=None):  # type: ignore[no-untyped-def]
+        server = ScriptedServer(reply, tls)
         servers.append(server)
         return server
 
@@ -117,8 +129,13 @@ def test_answers_come_over_one_kept_alive_connection_with_the_headers_given(serv
     assert sent["Accept-Encoding"] == "gzip, deflate"
 
 
-def test_a_connection_the_server_closed_while_idle_is_not_used_again(serve):
+def test_a_connection_the_server_closed_while_idle_is_not_used_again(serve, monkeypatch):
     server = serve(lambda _connection, _request, _head: (_answer(), True))  # closes, without saying so
+    exchanges = []
+    exchange = DirectConnections._exchange
+    monkeypatch.setattr(
+        DirectConnections, "_exchange", lambda pool, *args: exchanges.append(args[1]) or exchange(pool, *args)
+    )
     pool = DirectConnections(4)
     first = pool.get(server.url(), HEADERS, 5.0, True)
     time.sleep(0.2)  # the close reaches us
@@ -127,6 +144,7 @@ def test_a_connection_the_server_closed_while_idle_is_not_used_again(serve):
     assert first.status == second.status == 200
     assert server.connections == 2
     assert [number for number, _request, _head in server.requests] == [1, 2]
+    assert len(exchanges) == 2 and exchanges[0] is not exchanges[1]  # the closed one was never written to
 
 
 def test_a_kept_connection_closed_as_it_is_used_again_is_replaced_once(serve):
@@ -210,7 +228,7 @@ def test_tls_to_a_server_that_does_not_speak_it_is_a_tls_failure():
 def test_gzip_and_deflate_answers_are_decoded(serve):
     body = b'{"Data":' + b'"x",' * 500 + b'"y"}'
     encoded = {
-        "gzip": gzip.compress(body),
+        "gzip": gzip.compress(body[:100]) + gzip.compress(body[100:]),  # two members, as gzip allows
         "deflate": zlib.compress(body),
         "raw-deflate": zlib.compress(body)[2:-4],  # a deflate stream without its zlib header
     }
@@ -278,6 +296,7 @@ def test_a_header_value_http_forbids_is_named_never_shown(serve):
     failure = caught.value
     assert failure.kind == connections.REQUEST_ERROR
     assert failure.reason == "the x-acs-security-token header holds a line break or another character HTTP forbids"
+    assert failure.__context__ is None  # http.client's ValueError shows the value
     assert server.requests == []  # nothing was sent
 
 
@@ -301,3 +320,99 @@ def test_an_idle_connection_is_dropped_once_the_server_closed_or_wrote_to_it():
         theirs.close()
         assert connections._is_dropped(idle) is True
     assert connections._is_dropped(_Idle()) is True  # never connected, or closed by us
+
+
+@pytest.mark.parametrize(
+    "url, address",
+    [
+        ("http://[::1]/x", ("::1", 80)),
+        ("https://[::1]/x", ("::1", 443)),
+        ("http://[::1]:8080/x", ("::1", 8080)),
+        ("https://sae.cn-beijing.aliyuncs.com/x", ("sae.cn-beijing.aliyuncs.com", 443)),
+    ],
+)
+def test_the_connection_goes_to_the_url_s_host_and_port(monkeypatch, url, address):
+    went = []
+    for kind in (http.client.HTTPConnection, http.client.HTTPSConnection):
+        monkeypatch.setattr(kind, "connect", lambda self: went.append((self.host, self.port)))
+    DirectConnections(4, default_ca_file=None)._new_connection(urlsplit(url), 5.0, True)
+    assert went == [address]
+
+
+def test_an_empty_answer_said_to_be_gzip_is_empty(serve):
+    unavailable = b"HTTP/1.1 503 Service Unavailable\r\nContent-Encoding: gzip\r\nContent-Length: 0\r\n\r\n"
+    server = serve(lambda _connection, _request, _head: unavailable)
+    answer = DirectConnections(4).get(server.url(), HEADERS, 5.0, True)
+    assert (answer.status, answer.body) == (503, b"")  # the transport retries a 503
+
+
+def test_a_connection_ending_after_close_is_not_kept(serve):
+    pool = DirectConnections(4)
+    pool.close()
+    late = _Idle()
+    pool._release(("http", "127.0.0.1", 80, True), late)  # a request that was still running
+    assert late.closed
+
+
+# ---- TLS, with a CA made for the test --------------------------------------------------------------
+
+
+@pytest.fixture
+def tls_server(serve, tmp_path):
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    server = serve(lambda _connection, _request, _head: _answer(b'{"tls":true}'), tls=context)
+    return server, str(tmp_path / "ca.pem")
+
+
+def test_https_with_the_ca_given_or_as_the_default_bundle(tls_server):
+    server, ca_file = tls_server
+    named = DirectConnections(4).get(server.url(scheme="https"), HEADERS, 5.0, ca_file)
+    default = DirectConnections(4, default_ca_file=ca_file).get(server.url(scheme="https"), HEADERS, 5.0, True)
+    assert named.body == default.body == b'{"tls":true}'
+
+
+def test_https_with_a_directory_of_ca_certificates(tls_server, tmp_path):
+    server, ca_file = tls_server
+    directory = tmp_path / "certs"
+    directory.mkdir()
+    # OpenSSL finds a CA in a directory by the hash of its subject: <hash>.0
+    subject_hash = subprocess.run(
+        ["openssl", "x509", "-subject_hash", "-noout", "-in", ca_file], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (directory / (subject_hash + ".0")).write_bytes(Path(ca_file).read_bytes())
+    answer = DirectConnections(4).get(server.url(scheme="https"), HEADERS, 5.0, str(directory))
+    assert answer.body == b'{"tls":true}'
+
+
+def test_https_refuses_an_untrusted_certificate_unless_told_not_to_check(tls_server, tmp_path):
+    server, _ca_file = tls_server
+    other_ca = tmp_path / "other.pem"
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    failure = _failure(DirectConnections(4), server.url(scheme="https"), verify=str(other_ca))
+    assert failure.kind == connections.SSL_ERROR
+    assert "certificate verify failed" in str(failure.reason)
+    unchecked = DirectConnections(4).get(server.url(scheme="https"), HEADERS, 5.0, False)
+    assert unchecked.body == b'{"tls":true}'
+
+
+def test_https_checks_the_host_name(serve, tmp_path):
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("sae.cn-beijing.aliyuncs.com").configure_cert(context)  # not the host we connect to
+    server = serve(lambda _connection, _request, _head: _answer(), tls=context)
+    failure = _failure(DirectConnections(4), server.url(scheme="https"), verify=str(tmp_path / "ca.pem"))
+    assert failure.kind == connections.SSL_ERROR
+    assert "mismatch" in str(failure.reason).lower()
+
+
+def test_ca_certificates_that_cannot_be_loaded_are_a_tls_failure(tls_server, tmp_path):
+    server, _ca_file = tls_server
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("not a certificate", encoding="utf-8")
+    failure = _failure(DirectConnections(4), server.url(scheme="https"), verify=str(not_pem))
+    assert failure.kind == connections.SSL_ERROR
+    assert str(failure.reason).startswith("the CA certificates could not be loaded: ")

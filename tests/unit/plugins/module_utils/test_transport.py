@@ -716,6 +716,28 @@ def test_requests_through_a_proxy_go_through_requests_the_others_straight(monkey
     ]
 
 
+def test_threads_through_a_proxy_share_one_requests_session(monkeypatch):
+    made = []
+
+    class SlowSession(requests.Session):
+        def __init__(self):
+            time.sleep(0.05)  # long enough for every thread to ask before the first one has it
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(requests, "Session", SlowSession)
+    client, _sleeps = make_transport(None)
+    sessions = []
+    threads = [threading.Thread(target=lambda: sessions.append(client._requests_session())) for _n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    client.close()
+    assert len(made) == 1
+    assert all(session is made[0] for session in sessions)
+
+
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
 def test_ca_bundle_from_the_environment(monkeypatch, tmp_path, variable):
     bundle = tmp_path / "ca.pem"
