@@ -93,13 +93,9 @@ options:
   max_concurrency:
     description:
       - How many API requests may be in flight at once (1 to 64), shared by every region, namespace and page.
-      - Pages after the first are fetched concurrently, and a listing of several pages is read a second
-        time to confirm that no job moved between pages while it was read.
-      - A listing's first read asks for pages 2 to 5 together with page 1, before the total is known, as far
-        as this bound leaves each listing room for them (each listing asks for fewer when more than 6 share the
-        default bound). A listing of 2 to 5 pages is then read in two round trips instead of three. A listing of
-        one page still takes one, and costs up to 4 more requests answered with empty pages, each asked once,
-        without retries.
+      - Page 1 gives the total. A listing that fits in one page takes one request. Otherwise the other pages
+        are fetched at once, and the listing is read a second time (every page at once) to confirm that no job
+        moved between pages while it was read. No page past the total is ever asked for.
     type: int
     default: 32
 notes:

@@ -228,7 +228,7 @@ import json
 import re
 from typing import Any
 
-from ansible.errors import AnsibleError, AnsibleParserError
+from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.vars import combine_vars
 
@@ -236,7 +236,6 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import COMM
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
-from ansible_collections.alicloud.sae.plugins.module_utils.normalise import JOB_KEYS
 
 try:  # ansible-core >= 2.19 marks inventory data untrusted by itself (data tagging).
     from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
@@ -245,10 +244,6 @@ try:  # ansible-core >= 2.19 marks inventory data untrusted by itself (data tagg
 except ImportError:  # ansible-core 2.16-2.18: API data must be marked unsafe here.
     from ansible.utils.unsafe_proxy import wrap_var
 
-try:  # ansible-core >= 2.19: Host.set_variable warns about (and 2.23 will refuse) a name this rejects.
-    from ansible.utils.vars import validate_variable_name
-except ImportError:  # ansible-core 2.16-2.18 take any name
-    validate_variable_name = None
 
 # The shared options (the alicloud.sae.common fragment), passed to SaeClient under the same names.
 CLIENT_OPTIONS = tuple(name for name in COMMON_ARGUMENT_SPEC if name != "max_concurrency")
@@ -292,26 +287,7 @@ def _describe_job(job: dict, region: str) -> str:
     )
 
 
-def _jobs_json(jobs: list) -> str:
-    """A listing's jobs as the cache keeps them: compact JSON."""
-    return json.dumps(jobs, separators=(",", ":"))
-
-
 _VAULT_TYPES = ("AnsibleVaultEncryptedUnicode", "EncryptedString")
-
-
-def _settable_names(names: list[str]) -> frozenset:
-    """The ``names`` that ``Host.set_variable`` accepts without a deprecation warning (all before 2.19)."""
-    if validate_variable_name is None:
-        return frozenset(names)
-    settable = []
-    for name in names:
-        try:
-            validate_variable_name(name)
-        except AnsibleError:
-            continue
-        settable.append(name)
-    return frozenset(settable)
 
 
 def _decrypted(value: Any) -> str:
@@ -421,16 +397,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return "%s_%s" % (self.get_cache_key(path), digest)
 
     @staticmethod
-    def _to_cache(data: dict, jobs_json: list[str]) -> dict:
-        """The cache entry of ``data``; ``jobs_json`` holds each listing's jobs as ``_jobs_json`` encoded them
-        (the client did, while it waited for the read confirming them)."""
+    def _to_cache(data: dict) -> dict:
+        """The cache entry of ``data``."""
         # Cache plugins encode their values with Ansible's JSON encoder, indented and key-sorted:
         # over a second for 5000 jobs. The listings as one compact JSON string cost them next to nothing.
-        listings = ",".join(
-            '{"region":%s,"jobs":%s}' % (json.dumps(listing["region"]), text)
-            for listing, text in zip(data["listings"], jobs_json)
-        )
-        return {"format": CACHE_FORMAT, "listings": "[%s]" % listings}
+        return {"format": CACHE_FORMAT, "listings": json.dumps(data["listings"], separators=(",", ":"))}
 
     @staticmethod
     def _from_cache(entry: Any) -> dict | None:
@@ -465,17 +436,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 text += "; credentials tried: %s" % source
         return text
 
-    def _list(
-        self, options: dict, regions: list[str], queries: list[JobQuery], for_cache: bool = False
-    ) -> tuple[dict, bool, list]:
-        """The listings as cacheable data, whether all of them succeeded, and each listing's jobs encoded for
-        the cache (each None unless ``for_cache``)."""
+    def _list(self, options: dict, regions: list[str], queries: list[JobQuery]) -> tuple[dict, bool]:
+        """The listings as cacheable data, and whether all of them succeeded."""
         params = {name: options[name] for name in CLIENT_OPTIONS}
         params["max_concurrency"] = options["max_concurrency"]
         try:
             with SaeClient(params, regions, max_concurrency=options["max_concurrency"]) as client:
-                results = client.list_jobs_many(queries, page_size=PAGE_SIZE, prepare=_jobs_json if for_cache else None)
-            stats = client.stats  # once closed: pages read ahead may be answered after the listings are complete
+                results = client.list_jobs_many(queries, page_size=PAGE_SIZE)
+                stats = client.stats
         except SaeError as error:
             raise AnsibleParserError("alicloud.sae.sae_job: %s" % self._fail_message(error, None, options)) from None
         except ImportError as error:
@@ -490,11 +458,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 (" %s" % stats["retried_codes"]) if stats["retried_codes"] else "",
             )
         )
-        listings, jobs_json, failures = [], [], []
+        listings, failures = [], []
         for query, result in zip(queries, results):
             if isinstance(result, JobListing):
                 listings.append({"region": query.region, "jobs": result.jobs})
-                jobs_json.append(result.prepared)
             else:
                 failures.append((query, result))
         if failures:
@@ -519,7 +486,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                         message,
                     )
                 )
-        return {"format": CACHE_FORMAT, "listings": listings}, not failures, jobs_json
+        return {"format": CACHE_FORMAT, "listings": listings}, not failures
 
     # ---- hosts and groups ----------------------------------------------------------------
 
@@ -562,21 +529,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _populate(self, data: dict) -> None:
         inventory = self.inventory
-        # ansible-core >= 2.19 hands plugins a proxy whose set_variable visits every value to tag its
-        # origin (and trust, for plugins trusted by default, which this one is not): about 60% of the
-        # time of 5000 hosts. The job data are plain, untrusted JSON values, so they are set on the
-        # Host objects directly; compose/groups/keyed_groups still go through the proxy.
-        data_inventory = getattr(inventory, "__wrapped__", inventory)
         prefix, suffix = self._naming()
         strict = self.get_option("strict")
         compose = self.get_option("compose") or {}
         groups = self.get_option("groups") or {}
         keyed_groups = self.get_option("keyed_groups") or []
         host_name = self._host_namer(strict)
-        # Host.set_variable validates each name (2.19+) and merges a mapping into one the host already has.
-        # A host this source has just added holds only inventory_file and inventory_dir, so for valid names
-        # that is a dict update: about 0.25 s less for 5000 hosts of 20 variables.
-        settable = _settable_names([prefix + key + suffix for key in JOB_KEYS] + ["ansible_connection"])
         sanitize = self._sanitize_group_name
         group_names: dict[str, str] = {}
 
@@ -610,14 +568,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                         % (host, _describe_job(other, other_region), _describe_job(job, region))
                     )
                 owners[host] = (job, region)
-                added = host not in data_inventory.hosts
                 inventory.add_host(host, group=all_group)
-                target = data_inventory.get_host(host)
-                if added and hostvars.keys() <= settable:
-                    target.vars.update(hostvars)
-                else:
-                    for name, value in hostvars.items():
-                        target.set_variable(name, value)
+                for name, value in hostvars.items():
+                    inventory.set_variable(host, name, value)
                 inventory.add_child(region_group, host)
                 namespace = job.get("namespace_id")
                 if namespace:
@@ -649,7 +602,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if data is not None:
                 self.display.vvv("alicloud.sae.sae_job: using the cached job templates (no API call)")
         if data is None:
-            data, complete, jobs_json = self._list(options, regions, queries, for_cache=use_cache)
+            data, complete = self._list(options, regions, queries)
             if use_cache and complete:
-                self._cache[cache_key] = self._to_cache(data, jobs_json)
+                self._cache[cache_key] = self._to_cache(data)
         self._populate(data)

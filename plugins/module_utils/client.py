@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import partial
 
 from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     COMMON_ARGUMENT_SPEC,
@@ -27,18 +27,15 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import job_key, normalise_job
-from ansible_collections.alicloud.sae.plugins.module_utils.paging import ConversionHold, Page, list_all, request_sent
-from ansible_collections.alicloud.sae.plugins.module_utils.transport import RetryPolicy, Transport
+from ansible_collections.alicloud.sae.plugins.module_utils.paging import Page, list_all
+from ansible_collections.alicloud.sae.plugins.module_utils.retries import RetryPolicy
+from ansible_collections.alicloud.sae.plugins.module_utils.transport import Transport
 from ansible_collections.alicloud.sae.plugins.module_utils.version import COLLECTION_VERSION
 
 API_ACTION = "ListJobs"
 API_VERSION = "2019-05-06"
 API_PATH = "/pop/v1/sam/job/listJobs"
 USER_AGENT = "alicloud.sae/%s (Ansible collection; Python %s)" % (COLLECTION_VERSION, platform.python_version())
-# A listing's first read asks for up to this many pages at once (1000 jobs at the largest page size),
-# so that a listing of 2 to that many pages is read in one round trip less. It bounds what a listing of
-# one page spends on pages that turn out to be empty.
-FIRST_READ_PAGES = 5
 
 
 @dataclass
@@ -54,7 +51,6 @@ class JobListing:
     query: JobQuery
     jobs: list
     total_size: int
-    prepared: object = None  # what the caller's ``prepare`` made of the jobs
 
 
 @contextmanager
@@ -84,12 +80,6 @@ def _normalised(page: Page, region: str) -> list:
         return [normalise_job(application) for application in page.items]
 
 
-def _first_read_pages(max_concurrency: int, listings: int) -> int:
-    """How many pages each of ``listings`` run together asks for in its first read: no more than its
-    share of the pool, so that every listing's first read goes out at once."""
-    return max(1, min(FIRST_READ_PAGES, max_concurrency // listings))
-
-
 def _option(params: dict, name: str) -> object:
     """An option's value, or its documented default when it is unset (None)."""
     value = params.get(name)
@@ -100,7 +90,8 @@ class SaeClient:
     """Lists SAE job templates: signed, retried, paged concurrently, normalised.
 
     ``params`` holds the common options (see the ``alicloud.sae.common`` doc fragment).
-    Nothing is sent before every option has been checked.
+    Nothing is sent before every option has been checked. Every request of every listing runs in one pool
+    of ``max_concurrency`` threads, which bounds the requests in flight overall.
     """
 
     def __init__(
@@ -111,7 +102,7 @@ class SaeClient:
         transport: Transport | None = None,
     ) -> None:
         validate_client_params(params, regions)
-        self._max_concurrency = validate_max_concurrency(max_concurrency)
+        max_concurrency = validate_max_concurrency(max_concurrency)
         if transport is None:
             transport = Transport(
                 resolve_credential_source(params),
@@ -124,11 +115,10 @@ class SaeClient:
                 # None (an option left unset) must not turn certificate checks off or break retries.
                 validate_certs=_option(params, "validate_certs"),
                 retry_policy=RetryPolicy(max_retries=_option(params, "max_retries")),
-                pool_size=self._max_concurrency,
-                before_send=request_sent,  # a listing's conversion waits until its requests are sent
+                pool_size=max_concurrency,
             )
         self.transport = transport
-        self._pool = ThreadPoolExecutor(max_workers=self._max_concurrency, thread_name_prefix="sae-page")
+        self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="sae-page")
 
     def __enter__(self) -> SaeClient:
         return self
@@ -144,123 +134,40 @@ class SaeClient:
     def stats(self) -> dict:
         return self.transport.stats.as_dict()
 
-    def _fetch_page(
-        self,
-        region: str,
-        parameters: dict,
-        page_size: int,
-        number: int,
-        before: Page | None,
-        retry: bool = True,
-        failed: SaeApiError | None = None,
-    ) -> Page:
-        answer = self.transport.fetch(
-            region,
-            dict(parameters, PageSize=str(page_size), CurrentPage=str(number)),
-            previous=None if before is None else before.source,
-            retry=retry,
-            failed=failed,
-        )
-        if before is not None and answer is before.source:
-            return before  # the same answer as last time: already decoded and checked
-        page = _page_from_answer(answer.document, region)
-        page.source = answer
-        return page
+    def _fetch_page(self, region: str, parameters: dict, page_size: int, number: int) -> Page:
+        answer = self.transport.call(region, dict(parameters, PageSize=str(page_size), CurrentPage=str(number)))
+        return _page_from_answer(answer, region)
 
-    def list_jobs(
-        self,
-        query: JobQuery,
-        page_size: int = 200,
-        current_page: int | None = None,
-        prepare: Callable[[list], object] | None = None,
-    ) -> JobListing:
-        """Every job template of ``query`` (or only page ``current_page``), each exactly once.
-
-        ``prepare(jobs)``, if given, is work on the jobs done while the read that confirms them is in
-        flight (see ``paging.list_all``); its result is ``JobListing.prepared``.
-        """
-        return self._list_jobs(
-            query,
-            page_size,
-            current_page=current_page,
-            prepare=prepare,
-            hold=ConversionHold(capacity=self._max_concurrency),
-            first_read_pages=_first_read_pages(self._max_concurrency, 1),
-        )
-
-    def _list_jobs(
-        self,
-        query: JobQuery,
-        page_size: int,
-        *,
-        current_page: int | None,
-        prepare: Callable[[list], object] | None,
-        hold: ConversionHold,
-        first_read_pages: int,
-    ) -> JobListing:
+    def list_jobs(self, query: JobQuery, page_size: int = 200, current_page: int | None = None) -> JobListing:
+        """Every job template of ``query`` (or only page ``current_page``), each exactly once."""
         # The region goes into the endpoint's host name: check it even if it was not given to __init__.
         validate_region(query.region)
         page_size = validate_page_size(page_size)
         current_page = validate_current_page(current_page)
-        parameters = list_jobs_parameters(query.filters)
+        fetch_page = partial(self._fetch_page, query.region, list_jobs_parameters(query.filters), page_size)
         if current_page is not None:
-            page = self._pool.submit(self._fetch_page, query.region, parameters, page_size, current_page, None).result()
-            jobs = _normalised(page, query.region)
-            return JobListing(query, jobs, page.total, None if prepare is None else prepare(jobs))
+            page = fetch_page(current_page)
+            return JobListing(query, _normalised(page, query.region), page.total)
         listing = list_all(
-            lambda number, before: self._fetch_page(query.region, parameters, page_size, number, before),
-            page_size,
-            self._pool,
-            key=job_key,
-            convert=lambda page: _normalised(page, query.region),
-            prepare=prepare,
-            hold=hold,
-            first_read_pages=first_read_pages,
-            read_ahead=lambda number, failed: self._read_ahead(query.region, parameters, page_size, number, failed),
+            fetch_page, page_size, self._pool, key=job_key, convert=lambda page: _normalised(page, query.region)
         )
-        return JobListing(query, listing.items, listing.total, listing.prepared)
+        return JobListing(query, listing.items, listing.total)
 
-    def _read_ahead(
-        self, region: str, parameters: dict, page_size: int, number: int, failed: BaseException | None
-    ) -> Page:
-        """A page asked for before the total is known, which may turn out not to be needed: asked once, so that
-        nothing waits for its retries; asked again, as the retries of that first attempt, once it is needed."""
-        if failed is None:
-            return self._fetch_page(region, parameters, page_size, number, None, retry=False)
-        if not isinstance(failed, SaeApiError):
-            raise failed
-        return self._fetch_page(region, parameters, page_size, number, None, failed=failed)
-
-    def list_jobs_many(
-        self, queries: list[JobQuery], page_size: int = 200, prepare: Callable[[list], object] | None = None
-    ) -> list[JobListing | SaeError]:
-        """Run several listings at once; each result is a listing or the error that ended it.
-
-        Listings wait on their pages in their own threads; every HTTP request runs in the
-        one bounded pool, so ``max_concurrency`` bounds the requests in flight overall. They share
-        one ``paging.ConversionHold``, and the pool for their first reads.
-        """
+    def list_jobs_many(self, queries: list[JobQuery], page_size: int = 200) -> list[JobListing | SaeError]:
+        """Run several listings at once; each result is a listing or the error that ended it."""
         for query in queries:
             validate_region(query.region)  # bad input fails before any request
             list_jobs_parameters(query.filters)
         page_size = validate_page_size(page_size)
-        hold = ConversionHold(capacity=self._max_concurrency)
-        first_read_pages = _first_read_pages(self._max_concurrency, len(queries))
 
         def run(query: JobQuery) -> JobListing | SaeError:
             try:
-                return self._list_jobs(
-                    query,
-                    page_size,
-                    current_page=None,
-                    prepare=prepare,
-                    hold=hold,
-                    first_read_pages=first_read_pages,
-                )
+                return self.list_jobs(query, page_size)
             except SaeError as error:
                 return error
 
         if len(queries) == 1:
             return [run(queries[0])]
+        # Listings wait for their pages in threads of their own; their requests run in the one pool.
         with ThreadPoolExecutor(max_workers=min(len(queries), 64), thread_name_prefix="sae-listing") as listings:
             return list(listings.map(run, queries))

@@ -292,7 +292,7 @@ def main() -> None:
             listing = client.list_jobs(
                 JobQuery(region, filters), page_size=params["page_size"], current_page=params["current_page"]
             )
-        stats = client.stats  # once closed: pages read ahead may be answered after the listing is complete
+            stats = client.stats
     except SaeError as error:
         sae.fail(error)
     sae.module.exit_json(changed=False, jobs=listing.jobs, total_size=listing.total_size, api_stats=stats)

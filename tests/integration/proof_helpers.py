@@ -22,9 +22,6 @@ from playbook_runner import ANSIBLE_PLAYBOOK, run_timed
 from sae_emulator.unsafe import plain
 
 ANSIBLE_INVENTORY = str(Path(sys.executable).with_name("ansible-inventory"))
-# The pages a listing's first read asks for at once with the default options (the client's FIRST_READ_PAGES):
-# against a server that never answers, page 1 is tried max_retries + 1 times and each of the others once.
-FIRST_READ_PAGES = 5
 
 
 def flat(text: str) -> str:

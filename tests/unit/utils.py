@@ -101,7 +101,7 @@ def run_module(main: Any, args: dict, monkeypatch: Any) -> tuple:
 
 
 class FakeResponse:
-    """What ``Transport`` reads of a (streamed) ``requests.Response``; it records how the body was read."""
+    """What ``Transport`` reads of a ``requests.Response``."""
 
     def __init__(self, status: int, body: Any, headers: dict | None = None) -> None:
         self.status_code = status
@@ -113,17 +113,10 @@ class FakeResponse:
             self.body = json.dumps(body).encode("utf-8")
         self.headers = CaseInsensitiveDict({"Content-Type": "application/json;charset=utf-8"})
         self.headers.update(headers or {})
-        self.chunk_sizes: list = []  # of each iter_content call
-        self.closed = False
 
-    def iter_content(self, chunk_size: int | None = 1) -> Iterator[bytes]:
-        self.chunk_sizes.append(chunk_size)
-        size = chunk_size or len(self.body) or 1
-        for start in range(0, len(self.body), size):
-            yield self.body[start : start + size]
-
-    def close(self) -> None:
-        self.closed = True
+    @property
+    def content(self) -> bytes:
+        return self.body
 
 
 class ScriptedSession:
@@ -377,21 +370,13 @@ class FakeSaeApi:
 
 
 def serve_fake_api(api: FakeSaeApi, patch: Any) -> None:
-    """Answer every request the client sends with ``api``: those straight to the API (``DirectConnections.get``)
-    and those through a proxy (``requests.Session.get``). Any other way out fails the test."""
+    """Answer every request the client sends (``requests.Session.get``) with ``api``; any other way out fails
+    the test."""
     import requests
-
-    from ansible_collections.alicloud.sae.plugins.module_utils.connections import DirectConnections, RawAnswer
-
-    def direct_get(connections: Any, url: str, headers: dict, timeout: float, verify: Any) -> RawAnswer:
-        response = api.get(url, headers=headers, timeout=timeout, verify=verify)
-        return RawAnswer(response.status_code, response.headers, response.body)
 
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a request bypassed the fake API")
 
-    patch.setattr(DirectConnections, "get", direct_get)
-    patch.setattr(DirectConnections, "_new_connection", refuse)
     patch.setattr(requests.Session, "get", lambda session, url, **kwargs: api.get(url, **kwargs))
     patch.setattr(requests.Session, "request", refuse)
     patch.setattr(requests.adapters.HTTPAdapter, "send", refuse)

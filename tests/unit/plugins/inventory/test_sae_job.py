@@ -21,11 +21,10 @@ from ansible.inventory.host import Host
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import inventory_loader
 from ansible.template import Templar
-from ansible.utils import vars as ansible_vars
 
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeCredentialError
-from ansible_collections.alicloud.sae.plugins.module_utils.normalise import normalise_job
+from ansible_collections.alicloud.sae.plugins.module_utils.normalise import JOB_KEYS, normalise_job
 
 SECRET = "unit-test-secret-must-never-leak"
 KEY_ID = "LTAI5tUnitTestKeyId"
@@ -96,7 +95,6 @@ class FakeClient:
 
     instances: list = []
     data: dict = {}
-    answered_on_close = 0  # requests still running when the listings are complete, counted once the client closes
 
     def __init__(self, params, regions, max_concurrency=10, transport=None):
         self.params = params
@@ -114,16 +112,14 @@ class FakeClient:
 
     @property
     def stats(self):
-        late = self.answered_on_close if self.closed else 0
         return {
-            "requests": sum(len(call) for call in self.calls) + late,
+            "requests": sum(len(call) for call in self.calls),
             "retries": 1,
             "retried_codes": {"Throttling": 1},
         }
 
-    def list_jobs_many(self, queries, page_size=200, prepare=None):
+    def list_jobs_many(self, queries, page_size=200):
         self.calls.append(list(queries))
-        self.prepare = prepare
         results = []
         for query in queries:
             answer = self.data.get(query.region, [])
@@ -132,7 +128,7 @@ class FakeClient:
                 continue
             namespace = query.filters.get("namespace_id")
             jobs = [item for item in answer if namespace is None or item["namespace_id"] == namespace]
-            results.append(JobListing(query, jobs, len(jobs), None if prepare is None else prepare(jobs)))
+            results.append(JobListing(query, jobs, len(jobs)))
         return results
 
 
@@ -312,15 +308,15 @@ def set_variable_calls(monkeypatch):
     return calls
 
 
-def test_a_new_host_gets_its_variables_in_one_update(run, set_variable_calls):
+def test_every_host_variable_is_set_through_the_inventory(run, set_variable_calls):
     result = run(base())
-    # Only add_host's own inventory_file and inventory_dir: the job's variables are one dict update,
-    # with what Host.set_variable would have set (see test_hostvars_are_the_normalised_job_prefixed).
-    assert {name for _host, name in set_variable_calls} == {"inventory_file", "inventory_dir"}
     assert len(result.hosts) == sum(len(jobs) for jobs in JOBS.values())
+    expected = {"inventory_file", "inventory_dir", "ansible_connection"} | {"sae_" + key for key in JOB_KEYS}
+    for host in result.hosts:
+        assert {name for owner, name in set_variable_calls if owner == host} == expected
 
 
-def test_a_host_another_source_added_gets_its_variables_through_set_variable(run, set_variable_calls):
+def test_a_host_another_source_added_keeps_its_other_variables(run, set_variable_calls):
     item = JOBS["cn-beijing"][0]
     name = run(base()).host_of(item["app_id"])
     inventory = InventoryData()
@@ -329,17 +325,16 @@ def test_a_host_another_source_added_gets_its_variables_through_set_variable(run
     inventory.set_variable(name, "sae_app_name", "old")
     set_variable_calls.clear()
     result = run(base(), inventory=inventory)
-    assert {(host, var) for host, var in set_variable_calls if var.startswith("sae_")} == {
-        (name, "sae_" + key) for key in item
+    assert {var for host, var in set_variable_calls if host == name and var.startswith("sae_")} == {
+        "sae_" + key for key in item
     }
     host_vars = result.vars(name)
     assert (host_vars["from_elsewhere"], host_vars["sae_app_name"]) == (1, item["app_name"])
 
 
 def test_names_ansible_core_rejects_go_through_set_variable(run, set_variable_calls):
-    result = run(base(hostvars_prefix="é_"))  # an identifier, but not ASCII
-    validates = hasattr(ansible_vars, "validate_variable_name")  # ansible-core >= 2.19 warns about it
-    assert ("é_app_id" in {name for _host, name in set_variable_calls}) == validates
+    result = run(base(hostvars_prefix="é_"))  # an identifier, but not ASCII: ansible-core >= 2.19 warns about it
+    assert "é_app_id" in {name for _host, name in set_variable_calls}
     assert all("é_app_id" in result.vars(host) for host in result.hosts)
 
 
@@ -637,15 +632,6 @@ def test_stats_are_shown_at_vvv(run):
     assert any("3 API request(s), 1 retry" in message for message in result.display.messages)
 
 
-def test_stats_shown_are_read_once_the_client_has_closed(run, monkeypatch):
-    monkeypatch.setattr(FakeClient, "answered_on_close", 2)
-    result = run(base())
-    assert any("5 API request(s), 1 retry" in message for message in result.display.messages)
-
-
-# ---- cache --------------------------------------------------------------------------------
-
-
 def cache_config(tmp_path, **options):
     return base(
         cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(tmp_path / "cache"), **options
@@ -743,15 +729,6 @@ def test_damaged_cache_entry_is_ignored(run, fake, tmp_path, entry):
 def test_cache_holds_the_listings_as_one_compact_string():
     # Cache plugins encode values indented and key-sorted (over a second for 5000 jobs); one string is cheap.
     plugin = inventory_loader.get("alicloud.sae.sae_job")
-    data = {"format": 2, "listings": [{"region": "cn-hangzhou", "jobs": [{"app_id": "a", "tags": {"k": "{{ x }}"}}]}]}
-    jobs_json = sys.modules[type(plugin).__module__]._jobs_json  # what the client's prepare hands _to_cache
-    entry = plugin._to_cache(data, [jobs_json(listing["jobs"]) for listing in data["listings"]])
-    assert isinstance(entry["listings"], str) and "\n" not in entry["listings"]
-    assert plugin._from_cache(json.loads(json.dumps(entry))) == data
-
-
-def test_cache_entry_from_the_jobs_the_client_encoded_is_the_same():
-    plugin = inventory_loader.get("alicloud.sae.sae_job")
     jobs = [
         [{"app_id": "a", "app_description": 'say "hi" {{ x }}', "tags": {"k\u00e9y": "v\\"}, "cpu": 500}],
         [],
@@ -764,16 +741,7 @@ def test_cache_entry_from_the_jobs_the_client_encoded_is_the_same():
             for region, job_list in zip(("cn-hangzhou", "cn-beijing", "cn-shanghai"), jobs, strict=True)
         ],
     }
-    encoded = [json.dumps(job_list, separators=(",", ":")) for job_list in jobs]
-    entry = plugin._to_cache(data, encoded)
-    assert entry["listings"] == json.dumps(data["listings"], separators=(",", ":"))
+    entry = plugin._to_cache(data)
+    assert entry == {"format": 2, "listings": json.dumps(data["listings"], separators=(",", ":"))}
+    assert "\n" not in entry["listings"]
     assert plugin._from_cache(json.loads(json.dumps(entry))) == data
-
-
-def test_the_client_encodes_the_jobs_for_the_cache_only_when_there_is_one(run, fake, tmp_path):
-    run(cache_config(tmp_path), cache=False)
-    (client,) = fake.instances
-    jobs = [{"app_id": "x", "tags": {}}]
-    assert json.loads(client.prepare(jobs)) == jobs
-    run(base())
-    assert fake.instances[1].prepare is None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 
@@ -45,9 +44,8 @@ def test_list_jobs_reads_every_page_in_order(fake_api):
     assert all(tuple(job) == JOB_KEYS for job in listing.jobs)
     assert listing.jobs[0]["tags"] == {"team": "t0"}
     assert listing.jobs[0]["trigger_config"]["type"] == "time"
-    # read twice: a listing of several pages is accepted when two reads agree; the first read also asked
-    # for page 4 (past the end) with page 1, before it knew the total
-    assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3, 4]
+    # read twice: a listing of several pages is accepted when two reads agree; never a page past the total
+    assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3]
     assert {call["params"]["PageSize"] for call in fake_api.calls} == {"20"}
     assert {call["params"]["Workload"] for call in fake_api.calls} == {"job"}
     assert {call["url"].split("?")[0] for call in fake_api.calls} == {
@@ -62,7 +60,8 @@ def test_request_options_are_passed_on(fake_api):
     assert fake_api.calls
     for call in fake_api.calls:
         assert call["timeout"] == 7.5
-        assert call["verify"] is True  # redirects: DirectConnections never follows them (test_connections.py)
+        assert call["verify"] is True
+        assert call["allow_redirects"] is False
         assert call["headers"]["user-agent"].startswith("alicloud.sae/%s " % COLLECTION_VERSION)
 
 
@@ -71,62 +70,61 @@ def test_default_page_size_is_the_largest(fake_api):
     with make_client() as client:
         listing = client.list_jobs(JobQuery("cn-beijing"))
     assert len(listing.jobs) == 150
-    assert [call["params"]["PageSize"] for call in fake_api.calls] == ["200"] * 4  # one page and 3 asked ahead
-    assert fake_api.pages_asked() == [1, 2, 3, 4]
+    assert [call["params"]["PageSize"] for call in fake_api.calls] == ["200"]  # one page is one request
+    assert fake_api.pages_asked() == [1]
 
 
-@pytest.mark.parametrize(
-    "max_concurrency, listings, pages",
-    [(32, 1, 5), (32, 5, 5), (32, 7, 4), (32, 64, 1), (4, 1, 4), (7, 3, 2), (3, 5, 1), (1, 1, 1)],
-)
-def test_a_first_read_asks_for_up_to_5_pages_within_its_share_of_the_pool(max_concurrency, listings, pages):
-    assert client_module.FIRST_READ_PAGES == 5
-    assert client_module._first_read_pages(max_concurrency, listings) == pages
-
-
-def test_a_listing_asks_for_its_first_pages_before_page_1_answers(fake_api):
+def test_a_listing_asks_for_the_pages_after_page_1_at_once_then_for_every_page_at_once(fake_api):
+    """Page 1, then pages 2 to 5 in flight together, then the confirming read of pages 1 to 5 in flight together:
+    three round trips."""
     raw = fake_api.add_jobs("cn-beijing", 450)  # 5 pages of 100
-    seen_by_page_1 = []
+    waves = []
+    arrived = threading.Condition()
 
     def before_answer(region, page):
-        if page == 1 and not seen_by_page_1:
-            deadline = time.monotonic() + 2
-            while len(fake_api.calls) < 5 and time.monotonic() < deadline:
-                time.sleep(0.005)
-            seen_by_page_1.append(len(fake_api.calls))
+        # Hold each answer until every request of its wave has arrived (or 2 s passed): a wave that is not
+        # sent at once never fills, and the listing then takes more waves than three.
+        with arrived:
+            number = len(fake_api.calls)
+            wave_end = next(end for end in (1, 5, 10) if number <= end)
+            arrived.wait_for(lambda: len(fake_api.calls) >= wave_end, timeout=2)
+            arrived.notify_all()
+            waves.append(len(fake_api.calls))
 
     fake_api.before_answer = before_answer
     with make_client(max_concurrency=8) as client:
         listing = client.list_jobs(JobQuery("cn-beijing"), page_size=100)
     assert app_ids(listing.jobs) == [job["AppId"] for job in raw]
-    assert seen_by_page_1 == [5]
-    assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]  # two reads: none of 3 round trips
+    assert waves == [1] + [5] * 4 + [10] * 5
+    assert [int(call["params"]["CurrentPage"]) for call in fake_api.calls[:1]] == [1]
+    assert sorted(int(call["params"]["CurrentPage"]) for call in fake_api.calls[1:5]) == [2, 3, 4, 5]
+    assert sorted(int(call["params"]["CurrentPage"]) for call in fake_api.calls[5:]) == [1, 2, 3, 4, 5]
 
 
-def test_a_needed_page_asked_for_ahead_that_failed_is_asked_again_with_retries(fake_api, monkeypatch):
-    from ansible_collections.alicloud.sae.plugins.module_utils import transport
+def test_a_failed_page_is_retried_within_its_read(fake_api, monkeypatch):
+    from ansible_collections.alicloud.sae.plugins.module_utils import retries
 
-    monkeypatch.setattr(transport.RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.0)
+    monkeypatch.setattr(retries.RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.0)
     raw = fake_api.add_jobs("cn-beijing", 450)  # 5 pages of 100
     fake_api.fail_once("cn-beijing", 503, "ServiceUnavailable", "r-busy", page=3)
     fake_api.fail_once("cn-beijing", 503, "ServiceUnavailable", "r-busy-again", page=3)
     with make_client(max_concurrency=8, max_retries=2) as client:
         listing = client.list_jobs(JobQuery("cn-beijing"), page_size=100)
         assert app_ids(listing.jobs) == [job["AppId"] for job in raw]
-    # page 3: once ahead (503), then asked again as that attempt's retries (503, then ok, the second and last
-    # retry max_retries allows), then in the confirming read
+    # page 3: 503, 503, then ok (the second and last retry max_retries allows), then in the confirming read
     assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5]
     assert client.stats == {"requests": 12, "retries": 2, "retried_codes": {"ServiceUnavailable": 2}}
 
 
-def test_listings_run_together_share_the_pool_in_their_first_reads(fake_api):
-    regions = ("cn-beijing", "cn-hangzhou", "cn-shanghai")
+def test_listings_of_one_page_each_cost_one_request_each(fake_api):
+    regions = ("cn-beijing", "cn-hangzhou", "cn-shanghai", "cn-shenzhen", "cn-chengdu")
     for region in regions:
-        fake_api.add_jobs(region, 1)
+        fake_api.add_jobs(region, 100)
     with make_client(regions, max_concurrency=7) as client:
         listings = client.list_jobs_many([JobQuery(region) for region in regions])
-    assert [len(listing.jobs) for listing in listings] == [1, 1, 1]
-    assert [fake_api.pages_asked(region) for region in regions] == [[1, 2]] * 3
+        assert client.stats == {"requests": 5, "retries": 0, "retried_codes": {}}
+    assert [len(listing.jobs) for listing in listings] == [100] * 5
+    assert [fake_api.pages_asked(region) for region in regions] == [[1]] * 5
 
 
 def test_current_page_returns_that_page_only(fake_api):
@@ -194,107 +192,6 @@ def test_list_jobs_many_with_one_query(fake_api):
     assert len(result.jobs) == 2
 
 
-def test_each_listing_is_prepared_as_the_caller_asks(fake_api):
-    fake_api.add_jobs("cn-beijing", 5)  # 3 pages of 2: prepared while the confirming read is in flight
-    fake_api.add_jobs("cn-shanghai", 1)  # one page
-    queries = [JobQuery("cn-beijing"), JobQuery("cn-shanghai")]
-    with make_client(regions=["cn-beijing", "cn-shanghai"]) as client:
-        results = client.list_jobs_many(queries, page_size=2, prepare=app_ids)
-        (unprepared,) = client.list_jobs_many(queries[1:], page_size=2)
-        page = client.list_jobs(queries[0], page_size=2, current_page=3, prepare=app_ids)
-    assert [result.prepared for result in results] == [app_ids(result.jobs) for result in results]
-    assert [len(result.prepared) for result in results] == [5, 1]
-    assert unprepared.prepared is None
-    assert page.prepared == ["cn-beijing-app-0004"]
-
-
-def test_listings_run_together_normalise_once_none_is_on_its_first_read(fake_api, monkeypatch):
-    fake_api.add_jobs("cn-beijing", 5)  # 3 pages of 2
-    fake_api.add_jobs("cn-shanghai", 3)  # 2 pages of 2
-    answered = {"cn-beijing": [], "cn-shanghai": []}
-    beijing_second_read = threading.Event()
-    shanghai_over_when_beijing_normalised = []
-
-    def answer(region, page):
-        if region == "cn-beijing" and not answered[region]:
-            time.sleep(0.5)  # Beijing's first read takes 0.5 s: it may hold back as long
-        if region == "cn-beijing" and page in answered[region]:
-            beijing_second_read.set()
-        if region == "cn-shanghai" and not answered[region]:
-            # Answered once Beijing's first read is in: without the hold-back, Beijing normalises meanwhile.
-            beijing_second_read.wait(timeout=5)
-            time.sleep(0.05)
-        answered[region].append(page)
-
-    real_normalised = client_module._normalised
-
-    def normalised(page, region):
-        if region == "cn-beijing":
-            shanghai_over_when_beijing_normalised.append(sorted(answered["cn-shanghai"][:2]) == [1, 2])
-        return real_normalised(page, region)
-
-    fake_api.before_answer = answer
-    monkeypatch.setattr(client_module, "_normalised", normalised)
-    queries = [JobQuery("cn-beijing"), JobQuery("cn-shanghai")]
-    with make_client(regions=["cn-beijing", "cn-shanghai"]) as client:
-        beijing, shanghai = client.list_jobs_many(queries, page_size=2)
-    assert (len(beijing.jobs), len(shanghai.jobs)) == (5, 3)
-    assert shanghai_over_when_beijing_normalised == [True] * 3
-
-
-def test_a_listing_normalises_once_its_confirming_requests_are_sent_not_answered(fake_api, monkeypatch):
-    fake_api.add_jobs("cn-beijing", 5)  # 3 pages of 2, all asked for in the first read
-    confirming_asked_at, normalised_at = [], []
-    normalising = threading.Event()
-    answered = []
-    lock = threading.Lock()
-
-    def answer(region, page):
-        with lock:
-            second_time = page in answered
-            answered.append(page)
-            if second_time:
-                confirming_asked_at.append(time.monotonic())
-        if page == 1 and not second_time:
-            time.sleep(1.0)  # the first read takes 1 s: the longest normalising may hold back
-        if second_time:
-            normalising.wait(timeout=5)  # the confirming read is answered once normalising has begun
-
-    real_normalised = client_module._normalised
-
-    def normalised(page, region):
-        if not normalising.is_set():
-            normalised_at.append(time.monotonic())
-            normalising.set()
-        return real_normalised(page, region)
-
-    fake_api.before_answer = answer
-    monkeypatch.setattr(client_module, "_normalised", normalised)
-    with make_client(max_concurrency=3) as client:
-        listing = client.list_jobs(JobQuery("cn-beijing"), page_size=2)
-    assert len(listing.jobs) == 5
-    assert len(confirming_asked_at) == 3
-    # Normalising began when the transport said the requests were sent (just before the fake API got them):
-    # not once they were answered (they wait for it), nor after holding back for as long as the first read took.
-    assert normalised_at[0] - max(confirming_asked_at) < 0.6
-
-
-def test_conversions_hold_back_for_no_more_requests_than_the_pool_takes(fake_api, monkeypatch):
-    fake_api.add_jobs("cn-beijing", 3)
-    capacities = []
-
-    class RecordedHold(client_module.ConversionHold):
-        def __init__(self, capacity=None):
-            capacities.append(capacity)
-            super().__init__(capacity)
-
-    monkeypatch.setattr(client_module, "ConversionHold", RecordedHold)
-    with make_client(max_concurrency=6) as client:
-        client.list_jobs(JobQuery("cn-beijing"))
-        client.list_jobs_many([JobQuery("cn-beijing"), JobQuery("cn-beijing")])
-    assert capacities == [6, 6]
-
-
 def test_api_errors_carry_the_region(fake_api):
     fake_api.fail_always("cn-beijing", 400, "InvalidParameter.Namespace", "req-bad-ns")
     with make_client() as client:
@@ -357,8 +254,8 @@ def test_stats_count_requests(fake_api):
     fake_api.add_jobs("cn-beijing", 5)
     with make_client() as client:
         client.list_jobs(JobQuery("cn-beijing"), page_size=2)
-    # 3 pages read twice, and page 4 (past the end) asked for in the first read
-    assert client.stats == {"requests": 7, "retries": 0, "retried_codes": {}}
+    # 3 pages read twice, none past the end
+    assert client.stats == {"requests": 6, "retries": 0, "retried_codes": {}}
 
 
 def test_client_options_reach_the_transport(fake_api):
@@ -452,10 +349,9 @@ def test_user_agent_names_the_collection_version():
     assert client_module.USER_AGENT.startswith("alicloud.sae/%s (Ansible collection; Python " % COLLECTION_VERSION)
 
 
-def test_a_confirming_read_decodes_only_the_pages_that_changed(fake_api, monkeypatch):
-    from ansible_collections.alicloud.sae.plugins.module_utils import transport
-
-    fake_api.gateway_request_ids = True
+def test_a_listing_returns_the_confirming_read_normalised_once(fake_api, monkeypatch):
+    """A field that changes while the set of jobs does not: the listing is the confirming read's data, and each
+    job of it is normalised once, after the reads agree."""
     raw = fake_api.add_jobs("cn-beijing", 45)
     reads = {"page 3": 0}
 
@@ -463,14 +359,17 @@ def test_a_confirming_read_decodes_only_the_pages_that_changed(fake_api, monkeyp
         if page == 3:
             reads["page 3"] += 1
             if reads["page 3"] == 2:
-                raw[44]["LastJobState"] = "Succeeded"  # a field changes; the set of jobs does not
+                raw[44]["LastJobState"] = "Succeeded"
 
     fake_api.before_answer = job_finishes_during_the_second_read
-    decoded = []
-    real_decode = transport.decode_answer
-    monkeypatch.setattr(transport, "decode_answer", lambda *args: decoded.append(args[0]) or real_decode(*args))
+    normalised = []
+    real_normalise = client_module.normalise_job
+    monkeypatch.setattr(
+        client_module, "normalise_job", lambda job: normalised.append(job["AppId"]) or real_normalise(job)
+    )
     with make_client() as client:
         listing = client.list_jobs(JobQuery("cn-beijing"), page_size=20)
     assert app_ids(listing.jobs) == [job["AppId"] for job in raw]
-    assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3, 4]  # 3 pages read twice, the first time with page 4
-    assert len(decoded) == 5  # the first read's 4 pages, and the one page that changed
+    assert listing.jobs[44]["last_job_state"] == "Succeeded"
+    assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3]
+    assert normalised == [job["AppId"] for job in raw]

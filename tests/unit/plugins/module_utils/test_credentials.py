@@ -119,10 +119,7 @@ assert source.get().access_key_id == "AK"
 class Answer:
     status_code = 200
     headers = {"Content-Type": "application/json"}
-    def iter_content(self, chunk_size=1):
-        yield b'{"Success": true, "Data": {"TotalSize": 1, "Applications": [{"AppId": "a1"}]}}'
-    def close(self):
-        pass
+    content = b'{"Success": true, "Data": {"TotalSize": 1, "Applications": [{"AppId": "a1"}]}}'
 
 class Session:
     def get(self, url, **kwargs):

@@ -18,11 +18,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from hypothesis import given
-from hypothesis import strategies as st
+from urllib3.exceptions import ReadTimeoutError
 
-from ansible_collections.alicloud.sae.plugins.module_utils import signing, transport
-from ansible_collections.alicloud.sae.plugins.module_utils.connections import DirectConnections, RawAnswer
+from ansible_collections.alicloud.sae.plugins.module_utils import retries, signing, transport
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import (
     Credentials,
     CredentialSource,
@@ -56,7 +54,7 @@ def make_transport(session=None, endpoint=None, max_retries=3, rng=lambda: 0.5, 
         API_PATH,
         "alicloud.sae/test",
         timeout=timeout,
-        retry_policy=transport.RetryPolicy(max_retries=max_retries, rng=rng),
+        retry_policy=retries.RetryPolicy(max_retries=max_retries, rng=rng),
         sleep=sleeps.append,
         session=session,
         **kwargs,
@@ -66,185 +64,6 @@ def make_transport(session=None, endpoint=None, max_retries=3, rng=lambda: 0.5, 
 
 def api_error(status, code, request_id, headers=None):
     return FakeResponse(status, error_answer(code, "%s happened" % code, request_id), headers)
-
-
-# --- RetryPolicy ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("u", [0.0, 0.25, 0.999999])
-def test_full_jitter_is_the_random_share_of_the_capped_exponential(u):
-    policy = transport.RetryPolicy(base_delay=0.5, max_delay=20.0, rng=lambda: u)
-    expected = [u * min(20.0, 0.5 * 2**attempt) for attempt in range(10)]
-    assert [policy.delay(attempt) for attempt in range(10)] == pytest.approx(expected)
-    assert policy.delay(9) == pytest.approx(u * 20.0)  # capped: 0.5 * 512 > 20
-
-
-@given(
-    attempt=st.integers(min_value=0, max_value=30),
-    u=st.floats(min_value=0.0, max_value=1.0, exclude_max=True),
-    base=st.floats(min_value=0.001, max_value=5.0),
-    cap=st.floats(min_value=0.001, max_value=60.0),
-)
-def test_full_jitter_bounds(attempt, u, base, cap):
-    delay = transport.RetryPolicy(base_delay=base, max_delay=cap, rng=lambda: u).delay(attempt)
-    assert 0.0 <= delay <= min(cap, base * 2**attempt)
-
-
-def test_jitter_uses_the_injected_rng():
-    values = iter([0.1, 0.9])
-    policy = transport.RetryPolicy(base_delay=1.0, max_delay=100.0, rng=lambda: next(values))
-    assert [policy.delay(3), policy.delay(3)] == pytest.approx([0.8, 7.2])
-
-
-def test_retry_after_is_a_floor_and_is_capped():
-    policy = transport.RetryPolicy(base_delay=0.5, max_delay=20.0, rng=lambda: 0.0)
-    assert policy.delay(0, retry_after=7.0) == 7.0
-    assert policy.delay(0, retry_after=0.0) == 0.0
-    assert policy.delay(0, retry_after=10_000.0) == transport.MAX_RETRY_AFTER
-    high = transport.RetryPolicy(base_delay=10.0, max_delay=20.0, rng=lambda: 0.9)
-    assert high.delay(1, retry_after=1.0) == pytest.approx(18.0)
-
-
-# --- is_retryable ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "code, status",
-    [
-        ("Throttling.User", 429),
-        ("Throttling.Api", 400),
-        ("Throttling", None),
-        ("HTTP429", 429),
-        ("InternalError", 500),
-        ("HTTP502", 502),
-        ("ServiceUnavailable", 503),
-        ("ServiceUnavailable", None),
-        ("ConnectionError", None),
-        ("ConnectTimeout", None),
-        ("ReadTimeout", None),
-    ],
-)
-def test_transient_failures_are_retried(code, status):
-    assert transport.is_retryable(SaeApiError(code, "m", status=status))
-
-
-@pytest.mark.parametrize(
-    "code, status",
-    [
-        ("SignatureDoesNotMatch", 400),
-        ("IncompleteSignature", 400),
-        ("InvalidTimeStamp.Expired", 400),
-        ("InvalidParameter", 400),
-        ("InvalidAccessKeyId.NotFound", 404),
-        ("Forbidden.RAM", 403),
-        ("InvalidAppId.NotFound", 404),
-        ("HTTP400", 400),
-        ("InvalidResponse", 200),
-        ("InvalidResponse", None),
-        ("SSLError", None),
-        ("RequestError", None),
-    ],
-)
-def test_permanent_failures_are_not_retried(code, status):
-    assert not transport.is_retryable(SaeApiError(code, "m", status=status))
-
-
-# --- decode_answer --------------------------------------------------------------------------------
-
-
-def decode_error(status, body, content_type="application/json", retry_after=None):
-    with pytest.raises(SaeApiError) as caught:
-        transport.decode_answer(status, body, content_type, retry_after)
-    return caught.value
-
-
-def test_decode_success():
-    answer = ok_answer([{"AppId": "a"}], request_id="r-1")
-    assert transport.decode_answer(200, json.dumps(answer).encode(), "application/json", None) == answer
-
-
-def test_decode_html_error_page():
-    error = decode_error(502, b"<html><head><title>502 Bad Gateway</title></head></html>", "text/html")
-    assert error.code == "HTTP502"
-    assert error.status == 502
-    assert "text/html" in error.message
-    assert "not JSON" in error.message
-    assert "502 Bad Gateway" in error.message
-    assert transport.is_retryable(error)
-
-
-def test_decode_html_with_200_is_an_invalid_response():
-    error = decode_error(200, b"<html>login portal</html>", "text/html")
-    assert (error.code, error.status) == ("InvalidResponse", 200)
-    assert not transport.is_retryable(error)
-
-
-@pytest.mark.parametrize(
-    "body, what",
-    [
-        pytest.param(b'{"Success": true, "Data": {"Applic', "not JSON", id="truncated"),
-        pytest.param(b"hello world", "not JSON", id="text"),
-        pytest.param(b"", "empty body", id="empty"),
-        pytest.param(b"[1, 2, 3]", "not a JSON object", id="array"),
-        pytest.param(b'"just a string"', "not a JSON object", id="string"),
-        pytest.param(b"null", "not JSON", id="null"),
-        pytest.param(b"\xff\xfe\x00garbage", "not JSON", id="not-utf8"),
-        pytest.param(b"[" * 100_000, "not JSON", id="deeply-nested"),
-    ],
-)
-def test_decode_garbage_is_an_invalid_response(body, what):
-    error = decode_error(200, body)
-    assert error.code == "InvalidResponse"
-    assert what in error.message
-
-
-def test_decode_snippet_is_short_and_on_one_line():
-    error = decode_error(200, ("line\n" * 200).encode(), "text/plain")
-    assert "\n" not in error.message
-    assert error.message.endswith("...")
-    assert len(error.message) < 300
-
-
-def test_decode_names_the_gateway_request_id_of_an_answer_that_is_not_json():
-    with pytest.raises(SaeApiError) as caught:
-        transport.decode_answer(502, b"<html>Bad Gateway</html>", "text/html", None, "GW-REQ-1")
-    assert caught.value.request_id == "GW-REQ-1" and "GW-REQ-1" in str(caught.value)
-    with pytest.raises(SaeApiError) as caught:  # the body's own RequestId wins
-        transport.decode_answer(400, b'{"Code": "X", "RequestId": "BODY-REQ"}', "application/json", None, "GW-REQ-2")
-    assert caught.value.request_id == "BODY-REQ"
-
-
-def test_decode_success_false_with_200():
-    body = json.dumps({"Success": False, "Code": "InvalidParameter", "Message": "bad", "RequestId": "r-2"})
-    error = decode_error(200, body.encode())
-    assert (error.code, error.message, error.request_id, error.status) == ("InvalidParameter", "bad", "r-2", 200)
-
-
-def test_decode_json_error_answer():
-    body = json.dumps(error_answer("SignatureDoesNotMatch", "signature mismatch", "r-3")).encode()
-    error = decode_error(400, body)
-    assert (error.code, error.message, error.request_id, error.status) == (
-        "SignatureDoesNotMatch",
-        "signature mismatch",
-        "r-3",
-        400,
-    )
-
-
-def test_decode_json_error_without_code():
-    assert decode_error(403, b'{"RequestId": "r-4"}').code == "HTTP403"
-    assert decode_error(404, b'{"ErrorCode": "InvalidAppId.NotFound"}').code == "InvalidAppId.NotFound"
-
-
-def test_decode_retry_after_seconds_and_http_date():
-    assert decode_error(429, b"{}", retry_after="7").retry_after == 7.0
-    assert decode_error(429, b"{}", retry_after="-3").retry_after == 0.0
-    assert decode_error(429, b"{}", retry_after="soon").retry_after is None
-    assert decode_error(429, b"{}").retry_after is None
-    future = email.utils.formatdate(time.time() + 10, usegmt=True)
-    assert 8.0 <= decode_error(503, b"<html/>", "text/html", future).retry_after <= 10.5
-    past = email.utils.formatdate(time.time() - 100, usegmt=True)
-    assert decode_error(503, b"{}", retry_after=past).retry_after == 0.0
 
 
 # --- resolve_endpoint -----------------------------------------------------------------------------
@@ -317,17 +136,6 @@ def test_request_is_signed_for_the_url_it_goes_to():
     assert call["timeout"] == 30.0
 
 
-def test_the_answer_is_streamed_read_in_one_piece_and_released():
-    # response.content would read it in 10 kB chunks, each through requests' and urllib3's layers.
-    answer = FakeResponse(200, ok_answer([{"AppId": "a"}] * 50))
-    session = ScriptedSession(answer)
-    client, _sleeps = make_transport(session)
-    assert client.call("cn-beijing", PARAMS)["Data"]["TotalSize"] == 50
-    assert session.calls[0]["stream"] is True
-    assert answer.chunk_sizes == [None]
-    assert answer.closed
-
-
 def test_default_endpoint_url():
     session = ScriptedSession(FakeResponse(200, ok_answer([])))
     client, _sleeps = make_transport(session)
@@ -387,17 +195,6 @@ def test_transient_errors_are_retried_until_success():
         "retries": 2,
         "retried_codes": {"ServiceUnavailable": 1, "Throttling.User": 1},
     }
-
-
-def test_before_send_is_called_just_before_each_request_goes_out():
-    session = ScriptedSession(
-        api_error(503, "ServiceUnavailable", "r-1"),
-        FakeResponse(200, ok_answer([{"AppId": "a"}], request_id="r-2")),
-    )
-    requests_out_when_called = []
-    client, _sleeps = make_transport(session, before_send=lambda: requests_out_when_called.append(len(session.calls)))
-    client.call("cn-beijing", {"Workload": "job"})
-    assert requests_out_when_called == [0, 1]  # once for each attempt, each time before the session has it
 
 
 def test_retries_stop_at_max_retries_and_name_code_request_id_region():
@@ -473,6 +270,8 @@ def test_retry_after_http_date_is_slept():
         (requests.exceptions.SSLError("bad certificate"), "SSLError", False),
         (requests.exceptions.ChunkedEncodingError("IncompleteRead(12 bytes read)"), "ConnectionError", True),
         (requests.exceptions.TooManyRedirects("loop"), "RequestError", False),
+        # a read timeout in the middle of the body: requests raises it as a ConnectionError
+        (requests.exceptions.ConnectionError(ReadTimeoutError(None, "/", "Read timed out.")), "ReadTimeout", True),
     ],
 )
 def test_transport_failures_map_to_codes(exception, code, retried):
@@ -526,6 +325,17 @@ def test_a_header_http_cannot_carry_is_refused_before_sending_and_not_shown(cred
     for value in credentials.values():
         assert value not in str(caught.value)
     assert session.calls == []
+
+
+def test_one_session_pools_as_many_connections_as_requests_in_flight_and_never_retries_by_itself():
+    client, _sleeps = make_transport(None, pool_size=7)
+    session = client._session
+    assert session.trust_env is False  # the environment is read once per endpoint, netrc never
+    for prefix in ("http://", "https://"):
+        adapter = session.get_adapter(prefix + "sae.cn-beijing.aliyuncs.com")
+        assert adapter._pool_maxsize == 7
+        assert adapter.max_retries.total == 0
+    client.close()
 
 
 def test_close_closes_the_session():
@@ -638,42 +448,39 @@ def _free_port():
 
 
 def _failed_call(port: int, max_retries: int, timeout: float) -> tuple:
-    """One call to 127.0.0.1:``port`` that must fail: its SaeApiError, the transport, its sleeps, the seconds taken."""
+    """One call to 127.0.0.1:``port`` that must fail: its SaeApiError, the transport and its sleeps."""
     client, sleeps = make_transport(
         None, endpoint="http://127.0.0.1:%d" % port, max_retries=max_retries, timeout=timeout
     )
-    started = time.monotonic()
     with pytest.raises(SaeApiError) as caught:
         client.call("cn-beijing", {"Workload": "job"})
-    elapsed = time.monotonic() - started
     client.close()
-    return caught.value, client, sleeps, elapsed
+    return caught.value, client, sleeps
 
 
-def test_connection_refused_is_a_connection_error_within_the_timeout():
+def test_connection_refused_is_a_connection_error():
     port = _free_port()
-    error, client, sleeps, elapsed = _failed_call(port, max_retries=2, timeout=3.0)
+    error, client, sleeps = _failed_call(port, max_retries=2, timeout=3.0)
     assert error.code == "ConnectionError"
-    assert "127.0.0.1:%d" % port in error.message
-    assert elapsed < 3.0
+    assert error.message.startswith("could not talk to 127.0.0.1:%d: " % port)
+    assert "Connection refused" in error.message
     assert client.stats.as_dict()["requests"] == 3
     assert len(sleeps) == 2
 
 
-def test_silent_server_is_a_read_timeout_after_about_timeout_per_attempt():
+def test_silent_server_is_a_read_timeout():
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)  # the kernel completes the handshake; nobody ever answers
     port = listener.getsockname()[1]
     try:
-        error, client, sleeps, elapsed = _failed_call(port, max_retries=1, timeout=0.4)
+        error, client, sleeps = _failed_call(port, max_retries=1, timeout=0.4)
     finally:
         listener.close()
     assert error.code == "ReadTimeout"
     assert "0.4 s" in error.message
     assert client.stats.as_dict() == {"requests": 2, "retries": 1, "retried_codes": {"ReadTimeout": 1}}
     assert len(sleeps) == 1
-    assert 0.75 <= elapsed < 2.5
 
 
 # --- what requests would take from the environment, read once per endpoint --------------------------
@@ -689,53 +496,6 @@ def test_environment_proxy_is_used_and_no_proxy_honoured(monkeypatch):
     client.call("cn-beijing", PARAMS)
     assert session.calls[0]["proxies"].get("https") == "http://proxy.example:3128"
     assert session.calls[1]["proxies"] == {}
-
-
-def test_requests_through_a_proxy_go_through_requests_the_others_straight(monkeypatch):
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
-    monkeypatch.delenv("no_proxy", raising=False)
-    monkeypatch.setenv("NO_PROXY", "sae.cn-beijing.aliyuncs.com")
-    routes = []
-
-    def direct(connections, url, headers, timeout, verify):
-        routes.append(("direct", urlsplit(url).hostname, verify))
-        return RawAnswer(200, {}, json.dumps(ok_answer([])).encode())
-
-    def through_requests(transport, url, headers, proxies, verify):
-        routes.append(("requests", urlsplit(url).hostname, proxies.get("https")))
-        return RawAnswer(200, {}, json.dumps(ok_answer([])).encode())
-
-    monkeypatch.setattr(DirectConnections, "get", direct)
-    monkeypatch.setattr(transport.Transport, "_through_requests", through_requests)
-    client, _sleeps = make_transport(None)
-    for region in ("cn-hangzhou", "cn-beijing"):
-        client.call(region, PARAMS)
-    assert routes == [
-        ("requests", "sae.cn-hangzhou.aliyuncs.com", "http://proxy.example:3128"),
-        ("direct", "sae.cn-beijing.aliyuncs.com", True),
-    ]
-
-
-def test_threads_through_a_proxy_share_one_requests_session(monkeypatch):
-    made = []
-
-    class SlowSession(requests.Session):
-        def __init__(self):
-            time.sleep(0.05)  # long enough for every thread to ask before the first one has it
-            super().__init__()
-            made.append(self)
-
-    monkeypatch.setattr(requests, "Session", SlowSession)
-    client, _sleeps = make_transport(None)
-    sessions = []
-    threads = [threading.Thread(target=lambda: sessions.append(client._requests_session())) for _n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    client.close()
-    assert len(made) == 1
-    assert all(session is made[0] for session in sessions)
 
 
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
@@ -776,26 +536,7 @@ def _netrc(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
 
 
-def test_netrc_never_replaces_the_signature_through_requests(tmp_path, monkeypatch):
-    """requests lets a ~/.netrc entry replace the Authorization header: the signed one must reach the server."""
-    _netrc(tmp_path, monkeypatch)
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # requests through a proxy go through requests
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    seen = {}
-
-    def send(adapter, request, **kwargs):
-        seen["authorization"] = request.headers.get("Authorization")
-        raise requests.exceptions.ConnectionError("stop here")
-
-    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
-    client, _sleeps = make_transport(endpoint="http://127.0.0.1:8/{region}", max_retries=0)
-    with pytest.raises(SaeApiError):
-        client.call("cn-beijing", PARAMS)
-    assert seen["authorization"].startswith("ACS3-HMAC-SHA256 ")
-
-
-def test_netrc_never_replaces_the_signature_of_a_direct_request(tmp_path, monkeypatch, local_server):
+def test_netrc_never_replaces_the_signature(tmp_path, monkeypatch, local_server):
     _netrc(tmp_path, monkeypatch)
     client, _sleeps = make_transport(
         None, endpoint="http://127.0.0.1:%d/{region}" % local_server.server_address[1], max_retries=0, timeout=5
@@ -806,83 +547,6 @@ def test_netrc_never_replaces_the_signature_of_a_direct_request(tmp_path, monkey
         client.close()
     (seen,) = _Recorder.requests_seen
     assert seen["headers"]["authorization"].startswith("ACS3-HMAC-SHA256 ")
-
-
-# --- an answer the same as the one before is not decoded again ---------------------------------------
-
-RID_A = "5D0B8C1E-0000-4000-8000-00000000000A"
-RID_B = "5D0B8C1E-0000-4000-8000-00000000000B"
-
-
-def test_fingerprint_is_the_body_but_its_request_id():
-    body_a = json.dumps(ok_answer([{"AppId": "a"}], request_id=RID_A)).encode()
-    body_b = json.dumps(ok_answer([{"AppId": "a"}], request_id=RID_B)).encode()
-    other = json.dumps(ok_answer([{"AppId": "b"}], request_id=RID_B)).encode()
-    assert transport.fingerprint(body_a) is not None
-    assert transport.fingerprint(body_a) == transport.fingerprint(body_b)
-    assert transport.fingerprint(body_a) != transport.fingerprint(other)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        b'{"RequestId": "req-1"}',  # too short to be sure it is the id
-        b'{"Data": {}}',  # no id at all
-        b'{"RequestId": 12345678901234567890}',  # not text
-    ],
-)
-def test_no_fingerprint_without_a_request_id_member(body):
-    assert transport.fingerprint(body) is None
-
-
-def test_only_the_request_id_value_is_left_out():
-    # the id's text elsewhere in the body is part of what must be equal
-    body_a = b'{"RequestId": "%s", "Message": "%s"}' % (RID_A.encode(), RID_A.encode())
-    body_b = b'{"RequestId": "%s", "Message": "%s"}' % (RID_B.encode(), RID_A.encode())
-    body_c = b'{"RequestId": "%s", "Message": "%s"}' % (RID_B.encode(), RID_B.encode())
-    assert transport.fingerprint(body_a) == transport.fingerprint(body_b) != transport.fingerprint(body_c)
-
-
-def test_fingerprint_tells_where_the_id_stands():
-    # the same bytes around the id, the id elsewhere
-    body_a = b'{"A": "x", "RequestId": "%s", "B": "y"}' % RID_A.encode()
-    body_b = b'{"A": "x", "B": "y", "RequestId": "%s"}' % RID_B.encode()
-    assert transport.fingerprint(body_a) != transport.fingerprint(body_b)
-
-
-def _gateway_answer(applications, request_id, status=200):
-    return FakeResponse(status, ok_answer(applications, request_id=request_id), {"x-acs-request-id": request_id})
-
-
-def test_fetch_returns_the_previous_answer_when_only_the_request_id_changed(monkeypatch):
-    decoded = []
-    real_decode = transport.decode_answer
-    monkeypatch.setattr(transport, "decode_answer", lambda *args: decoded.append(args[0]) or real_decode(*args))
-    session = ScriptedSession(
-        _gateway_answer([{"AppId": "a"}], RID_A),
-        _gateway_answer([{"AppId": "a"}], RID_B),
-        _gateway_answer([{"AppId": "a", "LastJobState": "Running"}], RID_A),
-    )
-    client, _sleeps = make_transport(session)
-    first = client.fetch("cn-beijing", PARAMS)
-    again = client.fetch("cn-beijing", PARAMS, previous=first)
-    changed = client.fetch("cn-beijing", PARAMS, previous=first)
-    assert again is first
-    assert changed is not first and changed.document["Data"]["Applications"][0]["LastJobState"] == "Running"
-    assert decoded == [200, 200]  # the unchanged answer was not decoded
-
-
-def test_an_error_answer_is_never_taken_for_the_previous_one():
-    error_body = error_answer("Throttling.User", "slow down", RID_B)
-    session = ScriptedSession(
-        _gateway_answer([{"AppId": "a"}], RID_A),
-        FakeResponse(429, error_body, {"x-acs-request-id": RID_B}),
-    )
-    client, _sleeps = make_transport(session, max_retries=0)
-    first = client.fetch("cn-beijing", PARAMS)
-    with pytest.raises(SaeApiError) as caught:
-        client.fetch("cn-beijing", PARAMS, previous=first)
-    assert caught.value.code == "Throttling.User"
 
 
 def test_a_missing_ca_bundle_is_a_clear_error(monkeypatch, tmp_path):

@@ -11,13 +11,11 @@ import json
 
 import pytest
 
-from ansible_collections.alicloud.sae.plugins.module_utils.client import FIRST_READ_PAGES
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import JOB_KEYS
 from ansible_collections.alicloud.sae.plugins.modules import sae_job_info
 from ansible_collections.alicloud.sae.tests.unit.utils import AK_ID, SECRET, run_module
 
 BASE = {"region": "cn-beijing", "access_key_id": AK_ID, "access_key_secret": SECRET}
-FIRST_READ = list(range(1, FIRST_READ_PAGES + 1))  # the pages a listing asks for at once, with the default options
 
 
 def run(monkeypatch, **args):
@@ -70,9 +68,9 @@ def test_lists_every_job(fake_api, monkeypatch):
     assert [job["app_id"] for job in result["jobs"]] == [job["AppId"] for job in raw]
     assert all(tuple(job) == JOB_KEYS for job in result["jobs"])
     assert result["jobs"][0]["tags"] == {"team": "t0"}
-    # 3 pages, read twice, the first time with the pages read ahead past them
-    assert result["api_stats"] == {"requests": len(FIRST_READ) + 3, "retries": 0, "retried_codes": {}}
-    assert fake_api.pages_asked() == sorted(FIRST_READ + [1, 2, 3])
+    # 3 pages, read twice: page 1, pages 2 and 3, then the confirming read of all three
+    assert result["api_stats"] == {"requests": 6, "retries": 0, "retried_codes": {}}
+    assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3]
     assert SECRET not in json.dumps(result)
 
 
@@ -135,7 +133,7 @@ def test_check_mode_lists_as_usual(fake_api, monkeypatch):
     assert outcome == "exit"
     assert result["changed"] is False
     assert len(result["jobs"]) == 4
-    assert fake_api.pages_asked() == FIRST_READ  # one read, as without check mode
+    assert fake_api.pages_asked() == [1]  # one page, one read, as without check mode
 
 
 def test_api_error_names_code_and_request_id_never_the_secret(fake_api, monkeypatch):
@@ -163,7 +161,7 @@ def test_wrong_secret_is_a_signature_error_without_the_secret(fake_api, monkeypa
     assert result["error"]["code"] == "SignatureDoesNotMatch"
     assert result["error"]["request_id"]
     assert wrong not in json.dumps(result)
-    assert fake_api.pages_asked() == FIRST_READ  # not retried
+    assert fake_api.pages_asked() == [1]  # not retried
 
 
 def test_missing_credentials_fail_before_any_request(fake_api, monkeypatch, scratch_home):
@@ -177,50 +175,18 @@ def test_missing_credentials_fail_before_any_request(fake_api, monkeypatch, scra
 def test_transient_error_is_retried(fake_api, monkeypatch):
     fake_api.add_jobs("cn-beijing", 2)
     fake_api.fail_once("cn-beijing", 503, "ServiceUnavailable", "r-busy", {"Retry-After": "0"}, page=1)
-    from ansible_collections.alicloud.sae.plugins.module_utils import transport
+    from ansible_collections.alicloud.sae.plugins.module_utils import retries
 
-    monkeypatch.setattr(transport.RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.0)
+    monkeypatch.setattr(retries.RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.0)
     outcome, result = run(monkeypatch)
     assert outcome == "exit"
     assert len(result["jobs"]) == 2
-    assert fake_api.pages_asked() == [1] + FIRST_READ
+    assert fake_api.pages_asked() == [1, 1]
     assert result["api_stats"] == {
-        "requests": len(FIRST_READ) + 1,
+        "requests": 2,
         "retries": 1,
         "retried_codes": {"ServiceUnavailable": 1},
     }
-
-
-def test_a_page_asked_for_ahead_past_the_end_is_not_retried(fake_api, monkeypatch):
-    """A page asked for with page 1, before the total is known, is asked once: a short listing does not wait
-    for (nor send) retries of a page it turns out not to need."""
-    fake_api.add_jobs("cn-beijing", 2)
-    fake_api.fail_once("cn-beijing", 503, "ServiceUnavailable", "r-busy", page=FIRST_READ[-1])
-    from ansible_collections.alicloud.sae.plugins.module_utils import transport
-
-    monkeypatch.setattr(transport.RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.0)
-    outcome, result = run(monkeypatch)
-    assert outcome == "exit"
-    assert len(result["jobs"]) == 2
-    assert result["api_stats"] == {"requests": len(FIRST_READ), "retries": 0, "retried_codes": {}}
-    assert fake_api.pages_asked() == FIRST_READ
-
-
-def test_api_stats_are_read_once_the_client_has_closed(fake_api, monkeypatch):
-    """Requests still running when the listing is complete (pages asked for ahead) count in what the call cost."""
-    from ansible_collections.alicloud.sae.plugins.module_utils.client import SaeClient
-
-    fake_api.add_jobs("cn-beijing", 2)
-    close = SaeClient.close
-
-    def close_after_a_late_request(self):
-        close(self)
-        self.transport.stats.count_request()  # as if a request had still been running until the pool closed
-
-    monkeypatch.setattr(SaeClient, "close", close_after_a_late_request)
-    outcome, result = run(monkeypatch)
-    assert outcome == "exit"
-    assert result["api_stats"]["requests"] == len(fake_api.calls) + 1
 
 
 def _syslog_like_python_312(logged):

@@ -1,0 +1,44 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) alicloud.sae contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""When a failed call is tried again, and after how long.
+
+Retried: throttling (``Throttling*`` codes, HTTP 429), HTTP 5xx and ``ServiceUnavailable``,
+connection errors and timeouts. Nothing else: a signature, credential or parameter error
+would fail the same way again. Backoff is exponential with full jitter, and a
+``Retry-After`` hint is honoured.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError
+
+TRANSIENT_CODES = ("ServiceUnavailable", "ConnectionError", "ConnectTimeout", "ReadTimeout")
+MAX_RETRY_AFTER = 30.0
+
+
+@dataclass
+class RetryPolicy:
+    max_retries: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    rng: Callable[[], float] = field(default=random.random, repr=False)
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Full jitter: uniform in [0, min(max_delay, base * 2**attempt)], never below a Retry-After hint."""
+        delay = self.rng() * min(self.max_delay, self.base_delay * (2**attempt))
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
+        return delay
+
+
+def is_retryable(error: SaeApiError) -> bool:
+    if error.status is not None and (error.status == 429 or error.status >= 500):
+        return True
+    return error.code.startswith("Throttling") or error.code in TRANSIENT_CODES
