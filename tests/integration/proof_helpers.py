@@ -25,6 +25,27 @@ ANSIBLE_INVENTORY = str(Path(sys.executable).with_name("ansible-inventory"))
 # The pages a listing's first read asks for at once with the default options (the client's FIRST_READ_PAGES):
 # against a server that never answers, page 1 is tried max_retries + 1 times and each of the others once.
 FIRST_READ_PAGES = 5
+# The API's field for each result key but tags and trigger_config (whose values the client converts), written out
+# here independently of the client's own table.
+EXPECTED_FIELDS = {
+    "app_id": "AppId",
+    "app_name": "AppName",
+    "namespace_id": "NamespaceId",
+    "region_id": "RegionId",
+    "app_description": "AppDescription",
+    "suspend": "Suspend",
+    "active": "Active",
+    "succeeded": "Succeeded",
+    "failed": "Failed",
+    "last_start_time": "LastStartTime",
+    "completion_time": "CompletionTime",
+    "last_changeorder_state": "LastChangeorderState",
+    "last_job_state": "LastJobState",
+    "cpu": "Cpu",
+    "mem": "Mem",
+    "image_url": "ImageUrl",
+    "message": "Message",
+}
 
 
 def flat(text: str) -> str:

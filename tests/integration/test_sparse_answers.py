@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import credential_env
 from playbook_runner import run_module
-from proof_helpers import emulator_jobs, inventory_config, run_inventory, write_config
+from proof_helpers import EXPECTED_FIELDS, emulator_jobs, inventory_config, run_inventory, write_config
 
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import JOB_KEYS
 
@@ -25,26 +25,6 @@ DATASET = Path(__file__).resolve().parent / "data" / "sparse_dataset.json"
 REGION = "cn-beijing"
 EMPTY_REGION = "cn-shanghai"
 EMPTY_NAMESPACE = "cn-beijing:no-jobs-here"
-# The API's field for each plain result key, written out here independently of the client's own table.
-PLAIN_FIELDS = {
-    "app_id": "AppId",
-    "app_name": "AppName",
-    "namespace_id": "NamespaceId",
-    "region_id": "RegionId",
-    "app_description": "AppDescription",
-    "suspend": "Suspend",
-    "active": "Active",
-    "succeeded": "Succeeded",
-    "failed": "Failed",
-    "last_start_time": "LastStartTime",
-    "completion_time": "CompletionTime",
-    "last_changeorder_state": "LastChangeorderState",
-    "last_job_state": "LastJobState",
-    "cpu": "Cpu",
-    "mem": "Mem",
-    "image_url": "ImageUrl",
-    "message": "Message",
-}
 
 
 def sent(value: object) -> object:
@@ -54,7 +34,7 @@ def sent(value: object) -> object:
 
 def expected_sparse_job(raw: dict) -> dict:
     """What the module returns for ``raw`` (the emulator's record) read from a sparse answer."""
-    job = {key: sent(raw[field]) for key, field in PLAIN_FIELDS.items()}
+    job = {key: sent(raw[field]) for key, field in EXPECTED_FIELDS.items()}
     job["tags"] = {tag["Key"]: sent(tag["Value"]) for tag in raw["Tags"]}
     trigger = sent(raw["TriggerConfig"])
     job["trigger_config"] = json.loads(trigger) if trigger is not None else None
