@@ -101,7 +101,8 @@ def read_page(document: dict) -> tuple[list, int]:
     """
     data = document.get("Data")
     if not isinstance(data, dict):
-        # The SDK reads a missing or null Data as None, and fails on any other non-object: nothing to list.
+        # The SDK reads a missing or null Data as None: nothing to list. (It takes [], "", 0 and false for an
+        # empty Data, by its ``m or dict()``, and fails on other non-objects: a server sending them is broken.)
         raise _invalid("the answer has no Data object, so no Data.Applications list (Data is %s)" % _kind(data))
     applications = data.get("Applications")
     if applications is None:
