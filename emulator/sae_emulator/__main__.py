@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--mutate-delete", metavar="APP_ID")
     group.add_argument("--no-mutate-create", action="store_true")
     group.add_argument("--fault-seed", type=int)
+    group.add_argument("--sparse", action="store_true", help="leave every null or empty member out of the SAE answers")
     return parser
 
 
@@ -107,6 +108,8 @@ def faults_from_args(args: argparse.Namespace) -> Faults:
         settings.setdefault("region_failures", {}).update(dict(args.region_failure))
     if args.no_mutate_create:
         settings["mutate_create"] = False
+    if args.sparse:
+        settings["sparse"] = True
     return Faults.from_dict(settings)
 
 

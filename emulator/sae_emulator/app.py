@@ -18,6 +18,7 @@ from .credentials import KeyStore, NonceStore
 from .data import Dataset
 from .errors import ApiError, api_not_found, invalid_parameter, new_request_id
 from .faults import FaultInjector, Faults
+from .sparse import without_empty_members
 from .stats import Stats
 from .store import JobStore
 from .sts import AssumeRoleHandler
@@ -48,6 +49,11 @@ def json_bytes(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
 
+def shaped(document: dict, sparse: bool) -> dict:
+    """The answer as sent: without its null and empty members when the emulator answers sparsely."""
+    return without_empty_members(document) if sparse else document
+
+
 def json_response(status: int, document: dict, request_id: str | None = None, headers: dict | None = None) -> Response:
     return json_bytes_response(status, json_bytes(document), request_id, headers)
 
@@ -62,7 +68,7 @@ def json_bytes_response(
 
 
 class AnswerBodies:
-    """Success bodies as bytes, each page serialised once per selection.
+    """Success bodies as bytes, each page serialised once per selection (and answer shape, full or sparse).
 
     Serialising a 200-job page costs the emulator about 3 ms of CPU. A client's confirming read asks for
     every page again at once, and 25 pages serialised one after another behind the GIL would add the
@@ -81,9 +87,9 @@ class AnswerBodies:
         self._lock = threading.Lock()
         self._bodies: OrderedDict = OrderedDict()
 
-    def body(self, selected: list, query: listjobs.ListJobsQuery, request_id: str) -> bytes:
-        """``listjobs.answer(selected, query, request_id)`` as JSON bytes."""
-        key = (id(selected), query.current_page, query.page_size)
+    def body(self, selected: list, query: listjobs.ListJobsQuery, request_id: str, sparse: bool = False) -> bytes:
+        """``listjobs.answer(selected, query, request_id)``, ``shaped`` by ``sparse``, as JSON bytes."""
+        key = (id(selected), query.current_page, query.page_size, sparse)
         with self._lock:
             entry = self._bodies.get(key)
             if entry is not None and entry[0] is selected:  # the same list, not a new one at a reused id
@@ -93,9 +99,8 @@ class AnswerBodies:
                 entry = None
         if entry is None:
             # RequestId is the answer's second member: the first occurrence of the placeholder is it.
-            before, _placeholder, after = json_bytes(listjobs.answer(selected, query, self._PLACEHOLDER)).partition(
-                json_bytes(self._PLACEHOLDER)
-            )
+            document = shaped(listjobs.answer(selected, query, self._PLACEHOLDER), sparse)
+            before, _placeholder, after = json_bytes(document).partition(json_bytes(self._PLACEHOLDER))
             with self._lock:
                 replaced = self._bodies.pop(key, None)
                 if replaced is not None:
@@ -172,7 +177,9 @@ class Emulator:
         self.stats.started("Unknown", None)
         error = api_not_found()
         self.stats.finished(dict(seq_entry, status=error.status, code=error.code, fault=None))
-        return json_response(error.status, error.body(request_id, host_id), request_id)
+        return json_response(
+            error.status, shaped(error.body(request_id, host_id), self.injector.faults.sparse), request_id
+        )
 
     def _check_host(self, headers: dict) -> None:
         # The signed host must be where the request really went: 127.0.0.1 or localhost on our port.
@@ -208,6 +215,7 @@ class Emulator:
             "params": None,
         }
         fault: str | None = None
+        sparse = self.injector.faults.sparse  # one answer shape for the whole request, even if the faults change
         try:
             params = parse_query(raw_query)
             entry["params"] = params  # ListJobs parameters hold no secrets
@@ -231,14 +239,17 @@ class Emulator:
             query = listjobs.parse(params)
             selected = self.store.selection(region, query.selection_key(), lambda jobs: listjobs.select(jobs, query))
             if malformed:
-                response = self._malformed(malformed, listjobs.answer(selected, query, request_id), request_id)
+                document = shaped(listjobs.answer(selected, query, request_id), sparse)
+                response = self._malformed(malformed, document, request_id, sparse)
             else:
-                response = json_bytes_response(200, self.answer_bodies.body(selected, query, request_id), request_id)
+                body = self.answer_bodies.body(selected, query, request_id, sparse)
+                response = json_bytes_response(200, body, request_id)
             entry.update(status=response.status, code=None)
             return response
         except ApiError as error:
             entry.update(status=error.status, code=error.code)
-            return json_response(error.status, error.body(request_id, host_id), request_id, error.headers)
+            document = shaped(error.body(request_id, host_id), sparse)
+            return json_response(error.status, document, request_id, error.headers)
         finally:
             # The latency is the time from the request to its answer, the emulator's own work included (as a
             # real server's work counts toward its round trip): that work overlaps the wait, not adds to it.
@@ -248,7 +259,7 @@ class Emulator:
             entry["fault"] = fault
             self.stats.finished(entry)
 
-    def _malformed(self, kind: str, document: dict, request_id: str) -> Response:
+    def _malformed(self, kind: str, document: dict, request_id: str, sparse: bool) -> Response:
         headers = {"x-acs-request-id": request_id}
         if kind == "html":
             return Response(502, HTML_ERROR_PAGE.encode("utf-8"), "text/html", headers)
@@ -269,7 +280,7 @@ class Emulator:
                 "ErrorCode": "InternalError",
                 "Success": False,
             }
-            return json_response(200, failed, request_id)
+            return json_response(200, shaped(failed, sparse), request_id)
         raise ValueError("unknown malformed kind %r" % kind)
 
     def _rpc(self, method: str, raw_query: str, request_id: str, host_id: str) -> Response:

@@ -71,6 +71,7 @@ class Faults:
     mutate_delete: str | None = None  # AppId to delete; None: a seeded random job of the region
     mutate_create: bool = True
     seed: int = 0
+    sparse: bool = False  # every SAE answer leaves out its null and empty members (see sparse.py); not drawn
 
     def __post_init__(self) -> None:
         self.latency_ms = int(self.latency_ms)
@@ -96,6 +97,8 @@ class Faults:
         if self.regions is not None:
             self.regions = [str(region) for region in self.regions]
         self.mutate_create = bool(self.mutate_create)
+        if not isinstance(self.sparse, bool):
+            raise ValueError("sparse must be true or false, got %r" % (self.sparse,))
         self.seed = int(self.seed)
 
     @classmethod

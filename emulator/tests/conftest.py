@@ -8,6 +8,7 @@ proxies are cleared, and every endpoint the tests use is on 127.0.0.1.
 from __future__ import annotations
 
 import os
+import random
 import sys
 import tempfile
 
@@ -28,7 +29,7 @@ for _path in (EMULATOR_DIR, HERE):
 
 import pytest  # noqa: E402
 
-from sae_emulator import EmulatorServer, generate  # noqa: E402
+from sae_emulator import EmulatorServer, data, generate  # noqa: E402
 
 
 @pytest.fixture
@@ -46,3 +47,29 @@ def generated_dataset():
 def generated_server(generated_dataset):
     with EmulatorServer(dataset=generated_dataset, default_region="cn-hangzhou") as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def sparse_dataset():
+    """cn-hangzhou: a tagged job (one tag with an empty value), an untagged one without an image, one with
+    neither a description nor a trigger; every member a sparse answer leaves out is there to leave out."""
+    rng = random.Random(5)
+    rows = (
+        ("prod", [{"Key": "env", "Value": "prod"}, {"Key": "note", "Value": ""}], data.time_trigger("0 1 * * ?"), {}),
+        ("prod", [], data.http_trigger(), {"ImageUrl": ""}),
+        ("dev", [], "", {"AppDescription": "", "ImageUrl": "", "Message": ""}),
+    )
+    jobs = []
+    for number, (namespace, tags, trigger, overrides) in enumerate(rows):
+        job = data.make_job(
+            rng,
+            region="cn-hangzhou",
+            namespace="cn-hangzhou:" + namespace,
+            name="job-%d" % number,
+            app_id=data.seeded_uuid(rng),
+            tags=tags,
+            trigger=trigger,
+            suspend=False,
+        )
+        jobs.append(dict(job, **overrides))
+    return data.Dataset("sparse", {"cn-hangzhou": jobs})

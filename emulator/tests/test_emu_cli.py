@@ -108,6 +108,14 @@ def test_cli_faults_json_and_file_and_sigint(tmp_path):
         assert call(SimpleNamespace(port=running.port), job_params()).status_code == 503
 
 
+def test_cli_sparse_flag(tmp_path):
+    with start_emulator("--sparse", "--latency-ms", "1", cwd=tmp_path) as running:
+        faults = requests.get(running.info["control_url"] + "/faults", timeout=5).json()
+        assert faults["sparse"] is True and faults["latency_ms"] == 1
+        document = call(SimpleNamespace(port=running.port), job_params(NamespaceId="cn-hangzhou:none")).json()
+        assert document["Data"] == {"CurrentPage": 1, "TotalSize": 0, "PageSize": 10}  # no empty Applications
+
+
 @pytest.mark.parametrize(
     "args",
     [["--malformed", "xml"], ["--faults", '{"bogus": 1}'], ["--throttle-rate", "2"], ["--access-key", "no-equals"]],

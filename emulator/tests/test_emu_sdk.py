@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from emu_helpers import call, job_params
 
 from sae_emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorServer, data
 
@@ -128,3 +129,43 @@ def test_sdk_through_a_region_path_is_refused_cleanly():
         with pytest.raises(ClientException) as caught:
             Client(config).list_jobs(models.ListJobsRequest(workload="job"))
         assert caught.value.code == "SignatureDoesNotMatch"
+
+
+def _collection_normalise():
+    """The collection's normalise module (sae_emulator._collection lays out ansible_collections if needed)."""
+    import importlib
+
+    from sae_emulator._collection import load_signing
+
+    load_signing()
+    return importlib.import_module("ansible_collections.alicloud.sae.plugins.module_utils.normalise")
+
+
+@pytest.mark.parametrize("namespace", [None, "cn-hangzhou:no-jobs-here"], ids=["jobs", "empty-namespace"])
+def test_the_collection_reads_a_sparse_answer_as_the_sdk_models_do(sparse_dataset, namespace):
+    """A member left out reads as None (Tags: no tag) in the vendor's models and in read_page + normalise_job."""
+    from alibabacloud_sae20190506 import models
+
+    normalise = _collection_normalise()
+    filters = {"NamespaceId": namespace} if namespace else {}
+    with EmulatorServer(dataset=sparse_dataset, faults={"sparse": True}) as server:
+        document = call(server, job_params(PageSize=10, **filters)).json()
+    body = models.ListJobsResponseBody().from_map(document)
+    applications, total = normalise.read_page(document)
+    assert total == body.data.total_size == len(applications) == len(body.data.applications)
+    assert len(applications) == (0 if namespace else 3)
+    for raw, model in zip(applications, body.data.applications, strict=True):
+        job, read = normalise.normalise_job(raw), model.to_map()  # to_map: only the members the model holds
+        assert job["tags"] == {tag.key: tag.value for tag in model.tags}
+        assert job["trigger_config"] == normalise.parse_trigger_config(model.trigger_config)
+        plain = [(key, field) for key, field in normalise.JOB_FIELDS if field not in ("Tags", "TriggerConfig")]
+        assert {key: job[key] for key, _field in plain} == {key: read.get(field) for key, field in plain}
+
+
+def test_the_sdk_lists_an_empty_namespace_of_a_sparse_emulator(sparse_dataset):
+    from alibabacloud_sae20190506 import models
+
+    with EmulatorServer(dataset=sparse_dataset, default_region="cn-hangzhou", faults={"sparse": True}) as server:
+        request = models.ListJobsRequest(workload="job", namespace_id="cn-hangzhou:no-jobs-here")
+        body = sdk_client(server).list_jobs(request).body
+    assert body.success is True and body.data.applications == [] and body.data.total_size == 0

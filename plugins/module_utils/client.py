@@ -26,7 +26,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
-from ansible_collections.alicloud.sae.plugins.module_utils.normalise import job_key, normalise_job
+from ansible_collections.alicloud.sae.plugins.module_utils.normalise import job_key, normalise_job, read_page
 from ansible_collections.alicloud.sae.plugins.module_utils.paging import Page, list_all
 from ansible_collections.alicloud.sae.plugins.module_utils.retries import RetryPolicy
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import Transport
@@ -64,15 +64,10 @@ def _answer_context(region: str, request_id: str | None) -> Iterator[None]:
 
 def _page_from_answer(answer: dict, region: str) -> Page:
     """The answer's raw job templates, each checked to have the AppId the listing keys them by."""
-    data = answer.get("Data")
-    applications = data.get("Applications") if isinstance(data, dict) else None
     request_id = answer.get("RequestId")
     with _answer_context(region, request_id):
-        if not isinstance(applications, list) or not isinstance(data.get("TotalSize"), int):
-            raise SaeApiError("InvalidResponse", "the answer has no Data.Applications list and Data.TotalSize number")
-        for application in applications:
-            job_key(application)
-    return Page(applications, data["TotalSize"], request_id)
+        applications, total = read_page(answer)
+    return Page(applications, total, request_id)
 
 
 def _normalised(page: Page, region: str) -> list:

@@ -3,9 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""One raw ListJobs application → the snake_case dict the module and the inventory plugin return.
+"""One ListJobs answer → its page of raw job templates (``read_page``), and one raw job template → the
+snake_case dict the module and the inventory plugin return (``normalise_job``).
 
-Values keep the types the API gives them; only ``Tags`` (a list of Key/Value objects)
+Both read an answer as the official SDK's models (alibabacloud-sae20190506, ``ListJobsResponseBody``) do:
+every member is optional, and one left out reads as null (see docs/architecture.md, "What an answer may
+leave out"). What the SDK itself cannot read, or what leaves no way to list every job, is an
+``InvalidResponse``. Values keep the types the API gives them; only ``Tags`` (a list of Key/Value objects)
 becomes a dict and ``TriggerConfig`` (a JSON string) is parsed.
 """
 
@@ -45,6 +49,11 @@ def _invalid(what: str) -> SaeApiError:
     return SaeApiError("InvalidResponse", what)
 
 
+def _kind(value: Any) -> str:
+    """How an error names a value it cannot use, without the (untrusted, maybe huge) value itself."""
+    return "missing or null" if value is None else "of type %s" % type(value).__name__
+
+
 def _tags(raw: Any, app_id: str) -> dict:
     if raw is None:
         return {}
@@ -67,6 +76,33 @@ def parse_trigger_config(raw: Any) -> Any:
     except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to decode
         return raw
     return parsed if isinstance(parsed, dict) else raw
+
+
+def read_page(document: dict) -> tuple[list, int]:
+    """The raw job templates of one ListJobs answer (each with the AppId the listing keys it by) and the listing's
+    total, read as the SDK's models read them: a missing or null ``Applications`` is an empty page. Raises
+    ``InvalidResponse`` without a request id or region: the caller adds them."""
+    data = document.get("Data")
+    if not isinstance(data, dict):
+        # The SDK reads a missing or null Data as None (and [], "", 0, false as empty): nothing to list.
+        raise _invalid("the answer has no Data object, so no Data.Applications list (Data is %s)" % _kind(data))
+    applications = data.get("Applications")
+    if applications is None:
+        applications = []
+    elif not isinstance(applications, list):
+        raise _invalid("Data.Applications is %s, not a list" % _kind(applications))
+    total = data.get("TotalSize")
+    if total is None and not applications:
+        total = 0  # an empty listing from a server that leaves out null and empty members
+    elif isinstance(total, bool) or not isinstance(total, int):
+        # Without the listing's size there is no knowing how many pages to read: never drop a job.
+        raise _invalid(
+            "Data.TotalSize is %s, not an integer (with %d job templates on the page)"
+            % (_kind(total), len(applications))
+        )
+    for application in applications:
+        job_key(application)
+    return applications, total
 
 
 def job_key(raw: Any) -> str:

@@ -66,15 +66,11 @@ def _is_whole(pages: list[Page], page_size: int) -> bool:
     return len(pages) == page_count(total, page_size) and all(page.total == total for page in pages)
 
 
-def _fetch(fetch_page: Callable[[int], Page], numbers: range, executor: Executor) -> list[Page]:
-    """Pages ``numbers``, asked for at once, in order."""
-    return [future.result() for future in [executor.submit(fetch_page, number) for number in numbers]]
-
-
-def _rest(pages: list[Page], fetch_page: Callable[[int], Page], page_size: int, executor: Executor) -> list[Page]:
-    """``pages`` and the pages after them that their first page's total says exist."""
-    more = range(len(pages) + 1, page_count(pages[0].total, page_size) + 1)
-    return pages + _fetch(fetch_page, more, executor)
+def _read(fetch_page: Callable[[int], Page], count: int, page_size: int, executor: Executor) -> list[Page]:
+    """Pages 1 to ``count`` asked for at once, then those after them that page 1's total says exist, in order."""
+    pages = [future.result() for future in [executor.submit(fetch_page, n) for n in range(1, count + 1)]]
+    more = range(count + 1, page_count(pages[0].total, page_size) + 1)
+    return pages + [future.result() for future in [executor.submit(fetch_page, n) for n in more]]
 
 
 def list_all(
@@ -87,19 +83,17 @@ def list_all(
 ) -> Listing:
     """Every item of the listing exactly once; ``fetch_page(n)`` returns page ``n`` (from 1). ``convert(page)``
     turns a page's items into what the listing returns, one for one: done once, on the accepted read."""
-    pages = _rest(_fetch(fetch_page, range(1, 2), executor), fetch_page, page_size, executor)
+    pages = _read(fetch_page, 1, page_size, executor)
     previous_keys: list | None = None
     for attempt in range(1, max_attempts + 1):
         keys = _keys(pages, key)
-        whole = _is_whole(pages, page_size)
         # One page is one answer; more pages are only consistent when two reads in a row agree (which also
         # settles an API count that disagrees with the items it lists).
-        if whole and ((len(pages) == 1 and len(keys) == pages[0].total) or keys == previous_keys):
+        if _is_whole(pages, page_size) and ((len(pages) == 1 and len(keys) == pages[0].total) or keys == previous_keys):
             return Listing(_converted(pages, key, convert), pages[0].total, attempt)
         previous_keys = keys
         if attempt < max_attempts:
-            count = page_count(pages[0].total, page_size)
-            pages = _rest(_fetch(fetch_page, range(1, count + 1), executor), fetch_page, page_size, executor)
+            pages = _read(fetch_page, page_count(pages[0].total, page_size), page_size, executor)
     raise SaeApiError(
         "InconsistentListing",
         "the job list changed during each of %d listing attempts (jobs created or deleted while paging); "

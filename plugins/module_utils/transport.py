@@ -13,6 +13,7 @@ import re
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Union
 from urllib.parse import urlsplit
@@ -47,26 +48,25 @@ Verify = Union[bool, str]  # check certificates (against the default CA bundle),
 
 
 class RequestStats:
-    """Thread-safe counters of what the client did (shown at -vvv)."""
+    """Thread-safe counters of what the client did (shown at -vvv, and as the module's api_stats)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.requests = 0
-        self.retries = 0
-        self.retried_codes: dict = {}
+        self._requests = 0
+        self._retried_codes: Counter = Counter()
 
     def count_request(self) -> None:
         with self._lock:
-            self.requests += 1
+            self._requests += 1
 
     def count_retry(self, code: str) -> None:
         with self._lock:
-            self.retries += 1
-            self.retried_codes[code] = self.retried_codes.get(code, 0) + 1
+            self._retried_codes[code] += 1
 
     def as_dict(self) -> dict:
         with self._lock:
-            return {"requests": self.requests, "retries": self.retries, "retried_codes": dict(self.retried_codes)}
+            retried = dict(self._retried_codes)
+            return {"requests": self._requests, "retries": sum(retried.values()), "retried_codes": retried}
 
 
 @dataclass(frozen=True)
@@ -101,10 +101,6 @@ def resolve_endpoint(template: str | None, region: str) -> Endpoint:
     except ValueError:
         raise SaeParameterError("endpoint has an invalid port: %r." % url) from None
     return Endpoint("%s://%s%s" % (parts.scheme, parts.netloc, parts.path.rstrip("/")), parts.netloc)
-
-
-def _utc_now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 # requests' failures (most specific first) as the codes and messages of our errors; each code is one
@@ -178,7 +174,7 @@ class Transport:
             params,
             self._action,
             self._version,
-            _utc_now(),
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             uuid.uuid4().hex,
             self._user_agent,
         )

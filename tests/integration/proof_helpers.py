@@ -22,6 +22,27 @@ from playbook_runner import ANSIBLE_PLAYBOOK, run_timed
 from sae_emulator.unsafe import plain
 
 ANSIBLE_INVENTORY = str(Path(sys.executable).with_name("ansible-inventory"))
+# The API's field for each result key but tags and trigger_config (whose values the client converts), written out
+# here independently of the client's own table.
+EXPECTED_FIELDS = {
+    "app_id": "AppId",
+    "app_name": "AppName",
+    "namespace_id": "NamespaceId",
+    "region_id": "RegionId",
+    "app_description": "AppDescription",
+    "suspend": "Suspend",
+    "active": "Active",
+    "succeeded": "Succeeded",
+    "failed": "Failed",
+    "last_start_time": "LastStartTime",
+    "completion_time": "CompletionTime",
+    "last_changeorder_state": "LastChangeorderState",
+    "last_job_state": "LastJobState",
+    "cpu": "Cpu",
+    "mem": "Mem",
+    "image_url": "ImageUrl",
+    "message": "Message",
+}
 
 
 def flat(text: str) -> str:

@@ -11,30 +11,10 @@ import socket
 import pytest
 from conftest import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, credential_env
 from playbook_runner import run_module
+from proof_helpers import EXPECTED_FIELDS
 
 REGION = "cn-beijing"
 JOB_COUNT = 1200
-
-# The API's field for each result key, written out here independently of the client's own table.
-EXPECTED_FIELDS = {
-    "app_id": "AppId",
-    "app_name": "AppName",
-    "namespace_id": "NamespaceId",
-    "region_id": "RegionId",
-    "app_description": "AppDescription",
-    "suspend": "Suspend",
-    "active": "Active",
-    "succeeded": "Succeeded",
-    "failed": "Failed",
-    "last_start_time": "LastStartTime",
-    "completion_time": "CompletionTime",
-    "last_changeorder_state": "LastChangeorderState",
-    "last_job_state": "LastJobState",
-    "cpu": "Cpu",
-    "mem": "Mem",
-    "image_url": "ImageUrl",
-    "message": "Message",
-}
 
 
 def expected_job(raw: dict) -> dict:

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""One raw ListJobs application -> the documented snake_case dict."""
+"""One ListJobs answer -> its page (``read_page``); one raw ListJobs application -> the documented snake_case dict."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import (
+    JOB_FIELDS,
     JOB_KEYS,
     normalise_job,
     parse_trigger_config,
+    read_page,
 )
 from ansible_collections.alicloud.sae.tests.unit.utils import VENDOR_EXAMPLE
 
@@ -128,6 +130,27 @@ def test_missing_fields_are_none():
     assert all(job[name] is None for name in JOB_KEYS if name not in ("app_id", "tags"))
 
 
+# What a member left out (or null) reads as, as the SDK's models read it: Tags an empty list, the rest None.
+LEFT_OUT = {"tags": {}}
+OPTIONAL_FIELDS = [(key, api_field) for key, api_field in JOB_FIELDS if api_field != "AppId"]
+
+
+@pytest.mark.parametrize("key, api_field", OPTIONAL_FIELDS, ids=[api_field for _key, api_field in OPTIONAL_FIELDS])
+@pytest.mark.parametrize("absence", ["left-out", "null"])
+def test_each_member_left_out_or_null_reads_as_its_empty_value(key, api_field, absence):
+    raw = {name: value for name, value in VENDOR_EXAMPLE.items() if name != api_field}
+    if absence == "null":
+        raw[api_field] = None
+    job = normalise_job(raw)
+    assert tuple(job) == JOB_KEYS
+    assert job[key] == LEFT_OUT.get(key)
+    # Every other member reads as it does with the whole record.
+    whole = normalise_job(VENDOR_EXAMPLE)
+    assert {name: value for name, value in job.items() if name != key} == {
+        name: value for name, value in whole.items() if name != key
+    }
+
+
 def test_unknown_fields_are_dropped():
     job = normalise_job(dict(VENDOR_EXAMPLE, NewField="x", AppName="n"))
     assert tuple(job) == JOB_KEYS
@@ -180,6 +203,118 @@ def test_no_app_id_is_an_invalid_response(raw):
 def test_not_an_object_is_an_invalid_response(raw):
     with pytest.raises(SaeApiError, match="InvalidResponse"):
         normalise_job(raw)
+
+
+# ---- read_page: one answer's page, read as the SDK's ListJobsResponseBody reads it -----------------------
+
+JOB = {"AppId": "app-1"}
+
+
+def _answer(**data: object) -> dict:
+    return {"RequestId": "req-1", "Success": True, "Data": data}
+
+
+def _invalid_response(document: dict) -> SaeApiError:
+    with pytest.raises(SaeApiError) as caught:
+        read_page(document)
+    error = caught.value
+    assert error.code == "InvalidResponse"
+    assert (error.request_id, error.region) == (None, None)  # the caller, who knows them, adds them
+    return error
+
+
+def test_page_with_jobs_and_total():
+    jobs = [dict(VENDOR_EXAMPLE), {"AppId": "only-id"}]
+    applications, total = read_page(_answer(Applications=jobs, TotalSize=12, CurrentPage=1, PageSize=2))
+    assert applications == jobs and total == 12
+    assert applications[0] is jobs[0]  # the raw templates themselves, normalised later
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param({"RequestId": "req-1", "Success": True}, id="missing"),
+        pytest.param({"Data": None}, id="null"),
+        pytest.param({"Data": [JOB]}, id="list"),
+        pytest.param({"Data": "Applications"}, id="string"),
+        pytest.param({"Data": 3}, id="number"),
+        pytest.param({"Data": True}, id="boolean"),
+    ],
+)
+def test_data_that_is_not_an_object_is_an_invalid_response(document):
+    # The SDK reads a missing or null Data as None (body.data.applications then fails) and cannot read the rest.
+    assert "no Data object" in _invalid_response(document).message
+
+
+@pytest.mark.parametrize("applications", ["left-out", None])
+@pytest.mark.parametrize("total, expected", [("left-out", 0), (None, 0), (0, 0), (25, 25)])
+def test_applications_left_out_or_null_is_an_empty_page(applications, total, expected):
+    data = {"CurrentPage": 3, "PageSize": 10}
+    if applications != "left-out":
+        data["Applications"] = applications
+    if total != "left-out":
+        data["TotalSize"] = total
+    assert read_page(_answer(**data)) == ([], expected)
+
+
+def test_an_empty_data_object_is_an_empty_listing():
+    assert read_page(_answer()) == ([], 0)
+
+
+@pytest.mark.parametrize(
+    "applications",
+    [
+        pytest.param({"AppId": "app-1"}, id="object"),
+        pytest.param("app-1", id="string"),
+        pytest.param(2, id="number"),
+        pytest.param(True, id="boolean"),
+    ],
+)
+def test_applications_that_is_not_a_list_is_an_invalid_response(applications):
+    assert "Data.Applications" in _invalid_response(_answer(Applications=applications, TotalSize=1)).message
+
+
+@pytest.mark.parametrize("jobs", [[], [JOB]], ids=["no-jobs", "jobs"])
+@pytest.mark.parametrize(
+    "total",
+    [
+        pytest.param("3", id="string"),
+        pytest.param(3.0, id="float"),
+        pytest.param(True, id="true"),
+        pytest.param(False, id="false"),
+        pytest.param([3], id="list"),
+        pytest.param({"value": 3}, id="object"),
+    ],
+)
+def test_total_size_that_is_not_a_number_is_an_invalid_response(jobs, total):
+    assert "Data.TotalSize" in _invalid_response(_answer(Applications=jobs, TotalSize=total)).message
+
+
+@pytest.mark.parametrize("total", ["left-out", None])
+def test_total_size_left_out_with_jobs_on_the_page_is_an_invalid_response(total):
+    # Without the listing's size there is no knowing whether more pages follow: never drop a job.
+    data: dict = {"Applications": [JOB]}
+    if total != "left-out":
+        data["TotalSize"] = total
+    assert "Data.TotalSize" in _invalid_response(_answer(**data)).message
+
+
+@pytest.mark.parametrize(
+    "job",
+    [
+        pytest.param({"AppName": "no-id"}, id="no-app-id"),
+        pytest.param({"AppId": ""}, id="empty-app-id"),
+        pytest.param({"AppId": 7}, id="number-app-id"),
+        pytest.param(None, id="null"),
+        pytest.param("app-1", id="string"),
+    ],
+)
+def test_a_job_template_without_its_app_id_is_an_invalid_response(job):
+    _invalid_response(_answer(Applications=[JOB, job], TotalSize=2))
+
+
+def test_a_job_template_of_only_its_app_id_is_a_job():
+    assert read_page(_answer(Applications=[{"AppId": "app-1"}], TotalSize=1)) == ([{"AppId": "app-1"}], 1)
 
 
 JSON_SCALARS = st.one_of(
