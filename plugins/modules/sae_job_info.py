@@ -139,7 +139,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 jobs:
-  description: The job templates, in the API's order, each exactly once.
+  description:
+    - The job templates, in the API's order, each exactly once.
+    - Every job has every key below. A member the API leaves out (as gateways do with null or empty members) is
+      V(null), except RV(jobs[].tags), which is then an empty dictionary.
   returned: success
   type: list
   elements: dict
