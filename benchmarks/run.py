@@ -153,9 +153,10 @@ class Bench:
         self.scale, self.env, self.work = scale, env, work
         self.runs: list = []
 
-    def emulator(self, jobs: int, regions: list) -> EmulatorProcess:
-        """An emulator with ``jobs`` generated jobs dealt over ``regions``; stop it with ``with``."""
-        args = ["--dataset", "generated", "--jobs", str(jobs), "--regions", ",".join(regions), "--seed", "1"]
+    def emulator(self, jobs: int, regions: list, *options: str) -> EmulatorProcess:
+        """An emulator with ``jobs`` generated jobs dealt over ``regions`` and ``options`` (e.g. fault settings);
+        stop it with ``with``."""
+        args = ["--dataset", "generated", "--jobs", str(jobs), "--regions", ",".join(regions), "--seed", "1", *options]
         return EmulatorProcess(args, self.env, cwd=ROOT, keep_stderr=False)
 
     def measure(self, label: str, emulator: EmulatorProcess, latency_ms: int, command: list, env=None, **facts):
