@@ -212,7 +212,7 @@ demo: venv ## start the emulator with the demo data set and run playbooks/demo.y
 
 .PHONY: bench
 BENCH_ARGS ?=
-bench: venv ## benchmarks/run.py (when present); e.g. make bench BENCH_ARGS=--quick
+bench: venv ## requests, round trips at 1 s, warm cache, growth, memory -> docs/performance.md (BENCH_ARGS=--quick: dry run)
 	@tools/prepare.sh
 	@if [ -f benchmarks/run.py ]; then \
 		$(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) ANSIBLE_PYTHON_INTERPRETER=$(TOOLS)/bin/python \

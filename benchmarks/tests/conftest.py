@@ -1,7 +1,7 @@
 # Copyright (c) alicloud.sae contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The benchmark's report: benchmarks/run.py importable as ``run`` (importing it runs nothing)."""
+"""The benchmark's report: benchmarks/report.py and benchmarks/chart.py importable as ``report`` and ``chart``."""
 
 from __future__ import annotations
 

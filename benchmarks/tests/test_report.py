@@ -1,94 +1,185 @@
 # Copyright (c) alicloud.sae contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""How the benchmark turns runs into figures and verdicts: what the inventory goal (issue #3, acceptance 4) is
-judged by."""
+"""How the benchmark turns the emulator's request log into requests and round trips, and rows into verdicts,
+the table, docs/performance.md and its chart."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import chart
 import pytest
-import run
+import report
 
 
-def _inventory(cold: list, warm: list, static: list | None = None) -> dict:
-    """The inventory figures of parse times ``cold`` and ``warm`` (one of each per repeat). The cold runs at 0 ms
-    parse 0.2 s faster than the cold ones. Whole runs take longer than their parse by a different time for each
-    kind, so that a figure taken from the wrong one shows; the static file's take 25 s."""
-    parse = {"cold": cold, "cold_0ms": [seconds - 0.2 for seconds in cold], "warm": warm, "static": [0.3]}
-    extra = {"cold": 5.0, "cold_0ms": 5.3, "warm": 4.6, "static": 0.0}
-    times = {kind: [seconds + extra[kind] for seconds in runs] for kind, runs in parse.items()}
-    times["static"] = static or [25.0]
-    return run.inventory_figures(5000, 5, times, parse, probes=[0.12, 0.15, 0.11])
+def entry(page: int, total: int | None, arrived: float, answered: float | None, **fields) -> dict:
+    """A ListJobs entry of the emulator's log: page ``page`` of 200 in cn-beijing, answered with ``total``."""
+    params = {"Workload": "job", "PageSize": "200", "CurrentPage": str(page)}
+    logged = {"action": "ListJobs", "region": "cn-beijing", "params": params, "status": 200, "total": total}
+    return dict(logged, arrived=arrived, answered=answered, **fields)
 
 
-def _verdict(results: dict, start: str) -> tuple:
-    """(measured, goal, met) of the one row whose figure starts with ``start``."""
-    (row,) = [row for row in run.table(results) if row[0].startswith(start)]
-    return row[1:]
+def test_round_trips_run_from_the_first_request_in_to_the_last_answer_out():
+    # logged in the order the answers went out, not the order the requests came in
+    log = [
+        entry(1, 4000, arrived=10.0, answered=11.05),
+        entry(3, 4000, arrived=11.2, answered=12.2),
+        entry(2, 4000, arrived=11.1, answered=12.3),
+        {"action": "AssumeRole", "arrived": 5.0, "answered": 20.0, "status": 200},  # not a listing's request
+    ]
+    figures = report.listing_figures(log, latency_s=1.0)
+    assert figures["round_trips"] == pytest.approx(2.3)
+    assert report.listing_figures(log, latency_s=0.5)["round_trips"] == pytest.approx(4.6)
+    assert figures["requests"] == 3 and figures["served"] == 3 and figures["refused"] == 0
 
 
-def test_the_goal_is_the_fastest_cold_parse_minus_the_fastest_warm_one():
-    # The fastest cold run (0.90 s) and the fastest warm one (0.55 s) come from different repeats.
-    figures = _inventory(cold=[1.00, 0.90, 1.10], warm=[0.60, 0.70, 0.55])
-    assert (figures["cold_parse_s"], figures["warm_parse_s"]) == (0.90, 0.55)
-    assert figures["cold_0ms_parse_s"] == pytest.approx(0.70)
-    assert figures["static_yaml_parse_s"] == 0.3
-    assert figures["round_trips"] == pytest.approx(3.5)
-    assert figures["waiting_round_trips"] == pytest.approx(2.0)  # the cold runs at 0 ms took 0.2 s less
-    # whole runs: the fastest of each kind
-    assert (figures["cold_s"], figures["cold_0ms_s"], figures["warm_s"], figures["static_yaml_s"]) == pytest.approx(
-        (5.90, 6.00, 5.15, 25.0)
-    )
-    assert figures["warm_vs_static"] == pytest.approx(5.15 / 25.0)
-    assert (figures["cpu_probe_min_s"], figures["cpu_probe_max_s"]) == (0.11, 0.15)
-    assert figures["cpu_probe_spread"] == pytest.approx(0.15 / 0.11)
+def test_a_hung_request_has_no_answer_and_no_latency_no_round_trips():
+    log = [entry(1, 400, arrived=1.0, answered=2.0), entry(2, None, arrived=2.0, answered=None, status=0)]
+    assert report.listing_figures(log, latency_s=1.0)["round_trips"] == pytest.approx(1.0)
+    assert report.listing_figures(log, latency_s=0)["round_trips"] is None
+    assert report.listing_figures([], latency_s=1.0)["round_trips"] is None
+
+
+def test_served_and_refused_requests():
+    log = [
+        entry(1, 400, 1.0, 2.0),
+        entry(2, None, 1.0, 2.0, status=429, code="Throttling.User"),
+        entry(2, 400, 2.0, 3.0),
+    ]
+    figures = report.listing_figures(log, latency_s=1.0)
+    assert (figures["requests"], figures["served"], figures["refused"]) == (3, 2, 1)
+    assert figures["totals"] == {"cn-beijing": 400}
 
 
 @pytest.mark.parametrize(
-    "cold, warm, shown, met",
+    "page, total, past",
     [
-        ([1.10], [0.70], "4.0", True),  # at most 4 round trips: 4 itself meets the goal
-        ([1.1001], [0.70], "4.0", False),  # shown as 4.0, but more than 4
-        ([1.11], [0.70], "4.1", False),
-        ([1.50, 0.70], [0.40, 0.60], "3.0", True),
+        (1, 0, False),  # page 1 tells the total: never past it
+        (1, 150, False),
+        (2, 150, True),
+        (2, 200, True),
+        (2, 201, False),
+        (20, 4000, False),
+        (21, 4000, True),
+        (5, None, False),  # refused: no total to judge by
     ],
 )
-def test_the_inventory_verdict(cold, warm, shown, met):
-    results = {"inventory_cache": _inventory(cold, warm)}
-    assert _verdict(results, "inventory: 5000 jobs / 5 regions, parse cold") == (shown, "<= 4", met)
+def test_a_page_past_the_total(page, total, past):
+    assert report.past_total(entry(page, total, 0.0, 1.0)) is past
 
 
-def test_warm_against_the_static_file_is_judged_on_whole_runs():
-    results = {"inventory_cache": _inventory([0.9], [0.5], static=[5.0])}
-    assert _verdict(results, "inventory: whole run warm 5.10 s / static YAML 5.00 s") == ("1.02x", "<= 1.0x", False)
+def test_pages_past_the_total_are_counted_per_request_and_over_every_listing():
+    first = report.listing_figures([entry(page, 150, 0.0, 1.0) for page in range(1, 6)], latency_s=0)
+    assert first["past_total"] == 4
+    second = report.listing_figures([entry(1, 100, 0.0, 1.0)], latency_s=0)
+    floor = {"label": "floor", "requests": 0}  # a run that listed nothing is not a listing
+    row = report.past_total_row([first, second, floor])
+    assert row.figure == "pages asked past the total, in all 2 listings of this run"
+    assert (row.value, row.met) == (4, False)
+    assert report.past_total_row([second]).met is True
 
 
-def test_the_machine_row_shows_the_probe_range():
-    results = {"inventory_cache": _inventory([0.9], [0.5])}
-    assert _verdict(results, "machine: a fixed CPU loop took 0.11-0.15 s") == ("1.36x", "max / min", None)
+@pytest.mark.parametrize(
+    "totals, fewest",
+    [([150], 1), ([100] * 5, 5), ([4000], 40), ([0], 1), ([200], 1), ([201], 4), ([1000] * 5, 50), ([150, 400], 5)],
+)
+def test_the_fewest_requests_a_listing_needs(totals, fewest):
+    assert report.fewest_requests(totals) == fewest
 
 
-def test_the_spread_within_repeats_pairs_each_cold_run_with_the_warm_run_of_its_repeat():
-    figures = _inventory(cold=[1.00, 0.90, 1.10], warm=[0.60, 0.70, 0.55])
-    paired = run._with_pairs(figures)
-    # 1.00 - 0.60, 0.90 - 0.70, 1.10 - 0.55: not the fastest of each
-    assert paired["pairs"] == 3
-    assert paired["pairs_min_round_trips"] == pytest.approx(2.0)
-    assert paired["pairs_max_round_trips"] == pytest.approx(5.5)
-    assert paired["pairs_median_round_trips"] == pytest.approx(4.0)
-    row = _verdict({"inventory_cache": figures}, "inventory: cold - warm within each of the 3 repeats")
-    assert row == ("4.0", "median", None)  # shown beside the goal, never a verdict of its own
+def test_requests_rows_are_judged_against_the_fewest_for_the_totals_the_emulator_answered():
+    five_regions = {"requests": 25, "totals": dict.fromkeys(["a", "b", "c", "d", "e"], 100)}
+    row = report.requests_row("inventory, 5 regions of 100 jobs", five_regions)
+    assert row.cells() == ["requests: inventory, 5 regions of 100 jobs", "25", "<= 5", "NO"]
+    assert report.requests_row("x", {"requests": 40, "totals": {"a": 4000}}).met is True
 
 
-def test_runs_that_do_not_pair_up_are_an_error_not_a_shorter_spread():
-    figures = _inventory(cold=[1.0, 0.9], warm=[0.6])
-    with pytest.raises(ValueError):
-        run._with_pairs(figures)
+@pytest.mark.parametrize(
+    "value, shown, met",
+    [(3.3, "3.30", True), (1.1 - 0.7 + 2.9, "3.30", True), (3.3001, "3.30", False), (3.31, "3.31", False)],
+)
+def test_the_round_trips_goal_is_at_most_3_3_and_met_exactly_at_it(value, shown, met):
+    row = report.round_trips_row("sae_job_info, 4000 jobs", [{"round_trips": value}])
+    assert row.cells() == ["round trips at 1 s: sae_job_info, 4000 jobs", shown, "<= 3.30", "yes" if met else "NO"]
 
 
-def test_results_of_an_older_run_without_parse_runs_have_no_spread_row():
-    figures = _inventory(cold=[0.9], warm=[0.5])
-    del figures["parse_runs"]
-    rows = run.table({"inventory_cache": figures})
-    assert not [row for row in rows if "within each" in row[0]]
-    assert [row for row in rows if "parse cold" in row[0]]
+def test_round_trips_of_several_runs_are_their_median():
+    runs = [{"round_trips": value} for value in (3.9, 2.1, 2.4)]
+    row = report.round_trips_row("inventory cold, " + report.spread(5000, 5), runs)
+    assert row.figure == "round trips at 1 s: inventory cold, 5000 jobs / 5 regions (median of 3)"
+    assert (row.value, row.met) == (2.4, True)
+    assert report.spread(300, 1) == "300 jobs / 1 region"
+
+
+def test_a_row_without_a_goal_has_no_verdict():
+    row = report.Row("inventory cold, 500 jobs / 5 regions, whole run", 6.04, "%.1f s")
+    assert row.met is None and row.cells() == ["inventory cold, 500 jobs / 5 regions, whole run", "6.0 s", "", ""]
+    assert row.as_dict() == {"figure": row.figure, "measured": "6.0 s", "goal": "", "met": None, "value": 6.04}
+
+
+ROWS = [report.Row("warm cache / static YAML", 1.02, "%.2fx", 1.0), report.Row("requests: x", 1, "%d", 1)]
+RESULTS = {
+    "finished": "2026-12-02 18:00 UTC",
+    "wall_s": 312.4,
+    "machine": {
+        "nproc": 2,
+        "cpu": "CPU",
+        "memory": "8.0 GiB",
+        "python": "3.11.7",
+        "ansible_core": "2.19.14",
+        "platform": "Linux",
+        "loadavg": ["0.1", "0.2", "0.3"],
+        "loadavg_end": ["1.0", "1.1", "1.2"],
+    },
+    "runs": [
+        {"label": "growth by jobs", "jobs": 20000, "regions": 5, "seconds": 25.0, "round_trips": 3.2},
+        {"label": "growth by jobs", "jobs": 500, "regions": 5, "seconds": 4.0, "round_trips": 3.0},
+        {"label": "growth by regions", "jobs": 5000, "regions": 1, "seconds": 9.0, "round_trips": 3.1},
+        {"label": "growth by regions", "jobs": 5000, "regions": 3, "seconds": 8.0, "round_trips": 3.05},
+        {"label": "requests", "jobs": 150, "regions": 1, "seconds": 1.5, "round_trips": None},
+    ],
+}
+
+
+def test_the_text_table_lines_up_its_columns():
+    lines = report.text_table(ROWS).splitlines()
+    assert lines[0].split() == ["figure", "measured", "goal", "met"]
+    assert lines[1].split("  ")[0] == "warm cache / static YAML" and lines[1].endswith("1.02x  <= 1.00x  NO")
+    assert lines[2].endswith("1      <= 1  yes")
+    # the measured column right-aligned: it ends at the same place on every line
+    assert lines[0].index("measured") + 8 == lines[1].index("1.02x") + 5 == lines[2].index("1      <=") + 1
+
+
+def test_the_page_is_the_template_filled_in():
+    template = Path(report.__file__).with_name("performance.md.in").read_text(encoding="utf-8")
+    page = report.markdown(RESULTS, ROWS, template)
+    assert "| warm cache / static YAML | 1.02x | <= 1.00x | **no** |" in page
+    assert "| requests: x | 1 | <= 1 | yes |" in page
+    assert "2 CPUs (CPU), 8.0 GiB memory, Python 3.11.7, ansible-core 2.19.14, Linux" in page
+    assert "0.1 / 0.2 / 0.3 at the start, 1.0 / 1.1 / 1.2 at the end" in page
+    assert "2026-12-02 18:00 UTC, in 312 s" in page
+    assert "$" not in page  # every placeholder filled
+    with pytest.raises(KeyError):
+        report.markdown(RESULTS, ROWS, template + "$unknown")
+
+
+def test_the_chart_plots_each_growth_run_once(tmp_path):
+    path = tmp_path / "chart.svg"
+    chart.write_chart(RESULTS, path)
+    svg = ElementTree.parse(path).getroot()
+    namespace = {"svg": "http://www.w3.org/2000/svg"}
+    assert len(svg.findall("svg:circle", namespace)) == 4
+    lines = [line.get("points").split() for line in svg.findall("svg:polyline", namespace)]
+    assert [len(points) for points in lines] == [2, 2]
+    # by jobs: 500 left of 20000, and 25 s higher (a smaller y) than 4 s
+    (low_x, low_y), (high_x, high_y) = ([float(value) for value in point.split(",")] for point in lines[0])
+    assert low_x < high_x and high_y < low_y
+    labels = [text.text for text in svg.findall("svg:text", namespace)]
+    assert "3.2 rt" in labels and "regions (5000 jobs in all; log scale)" in labels
+
+
+@pytest.mark.parametrize("value, top", [(0, 1.0), (0.8, 1.0), (3.2, 5.0), (25.0, 50.0), (20.0, 20.0), (101, 200.0)])
+def test_the_chart_axis_ends_at_a_round_number(value, top):
+    assert chart.nice_top(value) == pytest.approx(top)

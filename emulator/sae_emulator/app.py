@@ -173,7 +173,7 @@ class Emulator:
             return self._list_jobs(method, raw_path, raw_query, headers, body, region, request_id, host_id)
         if rest == "/" and not (match and match.group("region")) and "Action=" in raw_query:
             return self._rpc(method, raw_query, request_id, host_id)
-        seq_entry = {"action": "Unknown", "region": None, "path": raw_path}
+        seq_entry = {"action": "Unknown", "region": None, "path": raw_path, "arrived": time.monotonic()}
         self.stats.started("Unknown", None)
         error = api_not_found()
         self.stats.finished(dict(seq_entry, status=error.status, code=error.code, fault=None))
@@ -213,6 +213,7 @@ class Emulator:
             "path": raw_path,
             "query": raw_query,  # as sent, to check a client's encoding; ListJobs queries hold no secrets
             "params": None,
+            "arrived": started,
         }
         fault: str | None = None
         sparse = self.injector.faults.sparse  # one answer shape for the whole request, even if the faults change
@@ -244,7 +245,7 @@ class Emulator:
             else:
                 body = self.answer_bodies.body(selected, query, request_id, sparse)
                 response = json_bytes_response(200, body, request_id)
-            entry.update(status=response.status, code=None)
+            entry.update(status=response.status, code=None, total=len(selected))  # the answer's TotalSize
             return response
         except ApiError as error:
             entry.update(status=error.status, code=error.code)
@@ -284,9 +285,10 @@ class Emulator:
         raise ValueError("unknown malformed kind %r" % kind)
 
     def _rpc(self, method: str, raw_query: str, request_id: str, host_id: str) -> Response:
-        self.stats.started("AssumeRole", None)
         # Never log the RPC query: it holds the signature, and for role chaining a security token.
         entry: dict = {"action": "AssumeRole", "region": None, "path": "/", "params": None, "fault": None}
+        entry["arrived"] = time.monotonic()
+        self.stats.started("AssumeRole", None)
         try:
             if method != "GET":
                 raise api_not_found()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 
+# The largest listing the benchmarks make (20 000 jobs: 100 pages, read twice) is a few hundred requests
+# between two resets; the log keeps the last 10 000.
 REQUEST_LOG_SIZE = 10000
 
 
@@ -38,7 +41,10 @@ class Stats:
             return self.requests
 
     def finished(self, entry: dict) -> None:
-        """Record the outcome: ``entry`` has seq, action, region, params (no secrets), status, code, fault."""
+        """Record the outcome: ``entry`` has seq, action, region, params (no secrets), status, code, fault and
+        ``arrived``, the ``time.monotonic()`` of the request's arrival. ``answered`` is added on the same clock:
+        now, when the answer is ready and written at once (after the emulated latency); None for a hang."""
+        entry["answered"] = None if entry["status"] == 0 else time.monotonic()
         with self._lock:
             self.in_flight = max(0, self.in_flight - 1)
             status = str(entry["status"])

@@ -36,6 +36,8 @@ def test_request_log(demo_server):
     entry = entries[0]
     assert entry["params"] == {"Workload": "job", "PageSize": "3", "CurrentPage": "2"}
     assert entry["region"] == "cn-shanghai" and entry["status"] == 200 and entry["fault"] is None
+    assert entry["total"] == len(demo_server.jobs("cn-shanghai"))  # the TotalSize answered
+    assert entry["arrived"] <= entry["answered"]
 
 
 def test_faults_can_be_set_merged_and_read(demo_server):

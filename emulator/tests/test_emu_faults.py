@@ -38,6 +38,19 @@ def test_latency_includes_the_emulators_own_work(monkeypatch):
     assert 0.5 <= elapsed < 0.8, elapsed  # added one after the other, they would take 0.9 s
 
 
+def test_the_request_log_says_when_each_request_arrived_and_was_answered():
+    """On the emulator's monotonic clock (this process's, in process): what the benchmarks count round trips by."""
+    with EmulatorServer(faults={"latency_ms": 200}) as server:
+        before = time.monotonic()
+        assert call(server).status_code == 200
+        assert call(server).status_code == 200
+        after = time.monotonic()
+        first, second = server.requests()
+    assert before <= first["arrived"] <= first["answered"] - 0.2
+    assert first["answered"] <= second["arrived"] <= second["answered"] - 0.2
+    assert second["answered"] <= after
+
+
 def test_small_answers_on_a_kept_alive_connection_do_not_stall():
     """Headers and body are two writes: with Nagle's algorithm each small answer waited ~40 ms for an ACK."""
     with EmulatorServer(dataset=data.generate(jobs=5, seed=4)) as server, requests.Session() as session:
@@ -147,6 +160,8 @@ def test_hang_holds_the_connection_until_faults_change():
                 pending.result(timeout=5)
         assert call(server).status_code == 200
         assert server.stats()["faults"] == {"hang": 2}
+        # a hung request was never answered; the one after the release was
+        assert [entry["answered"] is None for entry in server.requests()] == [True, True, False]
 
 
 def test_stop_releases_hung_connections_quickly():
