@@ -18,6 +18,7 @@ from .credentials import KeyStore, NonceStore
 from .data import Dataset
 from .errors import ApiError, api_not_found, invalid_parameter, new_request_id
 from .faults import FaultInjector, Faults
+from .signature import AUTO, scheme
 from .stats import Stats
 from .store import JobStore
 from .sts import AssumeRoleHandler
@@ -124,6 +125,7 @@ class Emulator:
         default_region: str = DEFAULT_REGION,
         access_keys: dict | None = None,
         clock: Callable[[], float] = time.time,
+        signature_verifier: str = AUTO,
     ) -> None:
         self.default_region = default_region
         self.keys = KeyStore(access_keys, clock)
@@ -132,7 +134,7 @@ class Emulator:
         self.answer_bodies = AnswerBodies()
         self.injector = FaultInjector(faults)
         self.stats = Stats()
-        self.verifier = V3Verifier(self.keys, self.nonces, clock)
+        self.verifier = V3Verifier(self.keys, self.nonces, scheme(signature_verifier), clock)
         self.sts = AssumeRoleHandler(self.keys, self.nonces, clock)
         self.port = 0  # set by the server once bound
         self.stop_event = threading.Event()
