@@ -74,6 +74,8 @@ def start_emulator(safe_env: dict):
     def start(*args: str) -> Emulator:
         emulator = Emulator(list(args), safe_env, cwd=REPO)
         started.append(emulator)
+        # Signatures checked with the vendor SDK's signer (a test requirement), never the collection's own code.
+        assert emulator.info["signature_verifier"] == "vendor-sdk", emulator.info
         return emulator
 
     yield start

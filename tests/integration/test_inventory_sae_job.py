@@ -195,6 +195,32 @@ def test_namespaces_and_tag_filter(inventory, emulator, emulator_jobs):
     assert {values["sae_app_id"] for values in result.hostvars.values()} == {job["AppId"] for job in tagged}
 
 
+# The data set's all-awkward tag: a space, "+", "*", "~", ":", "/" and CJK text (sae_emulator.data.AWKWARD_TAG).
+AWKWARD_KEY, AWKWARD_VALUE = "owner team", "ops+dev *~:/ 生产"
+
+
+def test_a_tag_filter_with_reserved_characters_is_sent_and_signed_exactly(inventory, emulator, emulator_jobs):
+    tagged = {
+        job["AppId"]
+        for jobs in emulator_jobs.values()
+        for job in jobs
+        if {"Key": AWKWARD_KEY, "Value": AWKWARD_VALUE} in job["Tags"]
+    }
+    assert tagged and len(tagged) < 72
+    before = len(emulator.control("/_emulator/requests")["requests"])
+    result = inventory({"regions": REGIONS, "tags": {AWKWARD_KEY: AWKWARD_VALUE}})
+    assert result.rc == 0, result.stderr  # the emulator checks the signature with the vendor SDK's signer
+    assert {values["sae_app_id"] for values in result.hostvars.values()} == tagged
+    sent = emulator.control("/_emulator/requests")["requests"][before:]
+    assert {entry["region"] for entry in sent} == set(REGIONS)
+    for entry in sent:
+        assert entry["status"] == 200, entry
+        assert json.loads(entry["params"]["Tags"]) == [{"key": AWKWARD_KEY, "value": AWKWARD_VALUE}]
+        # on the wire: every reserved character percent-encoded, "*" as %2A, the space as %20 (never "+")
+        assert "%2A" in entry["query"] and "%2B" in entry["query"] and "%20" in entry["query"]
+        assert not set(entry["query"]) & set("* +:/[]{}\"'")
+
+
 # ---- untrusted data stays text: hostvars, compose, keyed_groups, group names, plays ------------
 
 
