@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+import sae_netguard
 from emu_helpers import call, error_code, job_params
 
 import sae_emulator.process
@@ -26,7 +27,7 @@ REPO_ROOT = EMULATOR_DIR.parent
 def child_env(pythonpath: tuple = ()) -> dict:
     env = dict(os.environ)  # conftest already made it safe: scratch HOME, no credentials, no proxies
     env["PYTHONPATH"] = os.pathsep.join(str(path) for path in (EMULATOR_DIR, *pythonpath))
-    return env
+    return sae_netguard.child_environment(env)
 
 
 def run_python(args: list, cwd: Path, timeout: float, pythonpath: tuple = ()) -> subprocess.CompletedProcess:
