@@ -27,6 +27,40 @@ ANSIBLE_INVENTORY = str(Path(sys.executable).with_name("ansible-inventory"))
 FIRST_READ_PAGES = 5
 
 
+# The API's field for each result key, written out here independently of the client's own table.
+EXPECTED_FIELDS = {
+    "app_id": "AppId",
+    "app_name": "AppName",
+    "namespace_id": "NamespaceId",
+    "region_id": "RegionId",
+    "app_description": "AppDescription",
+    "suspend": "Suspend",
+    "active": "Active",
+    "succeeded": "Succeeded",
+    "failed": "Failed",
+    "last_start_time": "LastStartTime",
+    "completion_time": "CompletionTime",
+    "last_changeorder_state": "LastChangeorderState",
+    "last_job_state": "LastJobState",
+    "cpu": "Cpu",
+    "mem": "Mem",
+    "image_url": "ImageUrl",
+    "message": "Message",
+}
+
+
+def expected_job(raw: dict) -> dict:
+    """What the module returns for, and the inventory's ``sae_*`` hostvars hold of, one raw ListJobs record."""
+    job = {key: raw[field] for key, field in EXPECTED_FIELDS.items()}
+    job["tags"] = {tag["Key"]: tag["Value"] for tag in raw["Tags"]}
+    try:
+        trigger = json.loads(raw["TriggerConfig"])
+    except ValueError:
+        trigger = raw["TriggerConfig"]
+    job["trigger_config"] = trigger if isinstance(trigger, dict) else raw["TriggerConfig"]
+    return job
+
+
 def flat(text: str) -> str:
     """``text`` without any whitespace: how to compare output that ansible-core may have wrapped."""
     return "".join(text.split())

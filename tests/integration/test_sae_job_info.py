@@ -5,49 +5,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 
 import pytest
 from conftest import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, credential_env
 from playbook_runner import run_module
-from proof_helpers import FIRST_READ_PAGES
+from proof_helpers import FIRST_READ_PAGES, expected_job
 
 REGION = "cn-beijing"
 JOB_COUNT = 1200
-
-# The API's field for each result key, written out here independently of the client's own table.
-EXPECTED_FIELDS = {
-    "app_id": "AppId",
-    "app_name": "AppName",
-    "namespace_id": "NamespaceId",
-    "region_id": "RegionId",
-    "app_description": "AppDescription",
-    "suspend": "Suspend",
-    "active": "Active",
-    "succeeded": "Succeeded",
-    "failed": "Failed",
-    "last_start_time": "LastStartTime",
-    "completion_time": "CompletionTime",
-    "last_changeorder_state": "LastChangeorderState",
-    "last_job_state": "LastJobState",
-    "cpu": "Cpu",
-    "mem": "Mem",
-    "image_url": "ImageUrl",
-    "message": "Message",
-}
-
-
-def expected_job(raw: dict) -> dict:
-    job = {key: raw[field] for key, field in EXPECTED_FIELDS.items()}
-    job["tags"] = {tag["Key"]: tag["Value"] for tag in raw["Tags"]}
-    try:
-        trigger = json.loads(raw["TriggerConfig"])
-    except ValueError:
-        trigger = raw["TriggerConfig"]
-    job["trigger_config"] = trigger if isinstance(trigger, dict) else raw["TriggerConfig"]
-    return job
 
 
 @pytest.fixture(scope="module")
