@@ -4,6 +4,8 @@
 """Imported by Python at the start of every process that has tests/netguard on its PYTHONPATH: the test
 network guard (sae_netguard.py) is installed before any other code runs."""
 
+from __future__ import annotations
+
 import sae_netguard
 
 sae_netguard.install()
