@@ -60,11 +60,8 @@ def remove(path: Path) -> None:
         path.unlink()
 
 
-def main(dest: Path) -> None:
-    dest.mkdir(parents=True, exist_ok=True)
-    if not (dest / ".git").exists():
-        subprocess.run(["git", "init", "--quiet", str(dest)], check=True)
-    clear(dest)
+def copy_sources(dest: Path) -> None:
+    """Copy the files git sees into ``dest`` (symlinks stay symlinks); tools/mutants.py uses it too."""
     for name in source_files():
         src, dst = ROOT / name, dest / name
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -72,6 +69,14 @@ def main(dest: Path) -> None:
             os.symlink(os.readlink(src), dst)
         else:
             shutil.copy2(src, dst)
+
+
+def main(dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    if not (dest / ".git").exists():
+        subprocess.run(["git", "init", "--quiet", str(dest)], check=True)
+    clear(dest)
+    copy_sources(dest)
 
 
 if __name__ == "__main__":

@@ -9,3 +9,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The network guard every test process shares (tests/netguard).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "netguard"))
+
+from netguard_pytest import netguard_each_test, pytest_sessionfinish  # noqa: F401

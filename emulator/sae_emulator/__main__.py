@@ -10,7 +10,7 @@ import sys
 import tempfile
 import threading
 
-from . import data
+from . import data, signature
 from .app import DEFAULT_REGION
 from .faults import MALFORMED_KINDS, Faults
 from .server import EmulatorServer
@@ -48,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--tls", action="store_true", help="also speak HTTPS (same port) with a fresh self-signed CA")
     group.add_argument("--cert-backend", choices=BACKENDS, default="auto")
     group.add_argument("--cert-dir", help="where to write ca.pem/server.pem/server.key (default: a temp dir)")
+    group.add_argument(
+        "--signature-verifier",
+        choices=signature.CHOICES,
+        default=signature.AUTO,
+        help="who computes the expected signature: the vendor SDK's signer, or the emulator's own independent one"
+        " (auto: the vendor SDK's when installed)",
+    )
 
     group = parser.add_argument_group("faults (also settable at run time: POST /_emulator/faults)")
     group.add_argument("--faults", help="fault settings as JSON, or @FILE")
@@ -147,19 +154,20 @@ def main(argv: list | None = None) -> int:
         faults = faults_from_args(args)
         dataset = dataset_from_args(args)
         keys = access_keys_from_args(args)
+        server = EmulatorServer(
+            dataset=dataset,
+            faults=faults,
+            tls=args.tls,
+            port=args.port,
+            default_region=args.default_region,
+            access_keys=keys,
+            cert_backend=args.cert_backend,
+            cert_dir=args.cert_dir,
+            verbose=args.verbose,
+            signature_verifier=args.signature_verifier,
+        )
     except (ValueError, OSError) as error:
         parser.error(str(error))
-    server = EmulatorServer(
-        dataset=dataset,
-        faults=faults,
-        tls=args.tls,
-        port=args.port,
-        default_region=args.default_region,
-        access_keys=keys,
-        cert_backend=args.cert_backend,
-        cert_dir=args.cert_dir,
-        verbose=args.verbose,
-    )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -18,6 +18,7 @@ from .credentials import KeyStore, NonceStore
 from .data import Dataset
 from .errors import ApiError, api_not_found, invalid_parameter, new_request_id
 from .faults import FaultInjector, Faults
+from .signature import AUTO, scheme
 from .sparse import without_empty_members
 from .stats import Stats
 from .store import JobStore
@@ -129,6 +130,7 @@ class Emulator:
         default_region: str = DEFAULT_REGION,
         access_keys: dict | None = None,
         clock: Callable[[], float] = time.time,
+        signature_verifier: str = AUTO,
     ) -> None:
         self.default_region = default_region
         self.keys = KeyStore(access_keys, clock)
@@ -137,7 +139,7 @@ class Emulator:
         self.answer_bodies = AnswerBodies()
         self.injector = FaultInjector(faults)
         self.stats = Stats()
-        self.verifier = V3Verifier(self.keys, self.nonces, clock)
+        self.verifier = V3Verifier(self.keys, self.nonces, scheme(signature_verifier), clock)
         self.sts = AssumeRoleHandler(self.keys, self.nonces, clock)
         self.port = 0  # set by the server once bound
         self.stop_event = threading.Event()

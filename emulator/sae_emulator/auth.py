@@ -1,8 +1,9 @@
 """ACS3-HMAC-SHA256 (signature V3) verification of ROA requests, with the gateway's error codes.
 
-The canonical request is rebuilt with the collection's own ``signing`` functions from what arrived:
-the path as sent, the query decoded as a form (``+`` is a space, as the vendor SDK sends it) and
-re-canonicalised, and the values of the headers the client says it signed.
+The expected signature is computed by ``signature.SignatureScheme`` (the vendor SDK's signer, or an
+independent one: never the collection's own code) from what arrived: the path as sent, the query decoded
+as a form (``+`` is a space, as the vendor SDK sends it) and re-canonicalised, and the values of the
+headers the client says it signed.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ._collection import signing
 from .credentials import KeyStore, NonceStore, StsSession
 from .errors import ApiError, api_not_found, missing_parameter
+from .signature import ALGORITHM, SignatureScheme
 
 # Headers every V3 request carries and signs.
 REQUIRED_HEADERS = (
@@ -94,6 +95,17 @@ class SignedRequestCheck:
 
 
 class V3Verifier(SignedRequestCheck):
+    def __init__(
+        self,
+        keys: KeyStore,
+        nonces: NonceStore,
+        scheme: SignatureScheme,
+        clock: Callable[[], float] = time.time,
+        max_skew: float = MAX_CLOCK_SKEW_SECONDS,
+    ) -> None:
+        super().__init__(keys, nonces, clock, max_skew)
+        self.scheme = scheme
+
     def verify(
         self,
         method: str,
@@ -114,7 +126,7 @@ class V3Verifier(SignedRequestCheck):
         match = _AUTHORIZATION.match(authorization.strip())
         if not match:
             raise incomplete("The Authorization header is malformed.")
-        if match.group("algorithm") != signing.ALGORITHM:
+        if match.group("algorithm") != ALGORITHM:
             raise incomplete("Unsupported signature algorithm %r." % match.group("algorithm"))
         access_key_id = match.group("credential")
         signed_names = match.group("signed").split(";")
@@ -138,9 +150,7 @@ class V3Verifier(SignedRequestCheck):
         if headers["x-acs-content-sha256"].strip().lower() != payload_sha256:
             raise ApiError(400, "SignatureDoesNotMatch", "The x-acs-content-sha256 header does not match the body.")
         signed = {name: headers[name] for name in signed_names}
-        canonical, _names = signing.canonical_request(method, path, params, signed, payload_sha256)
-        text = signing.string_to_sign(canonical)
-        expected = signing.signature(secret, text)
+        text, expected = self.scheme.expected(method.upper(), path, params, signed, payload_sha256, secret)
         if not hmac.compare_digest(expected, match.group("signature").lower()):
             raise ApiError(
                 400,

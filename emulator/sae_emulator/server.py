@@ -24,6 +24,7 @@ from .app import DEFAULT_REGION, Emulator, Response, json_bytes
 from .credentials import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from .data import Dataset
 from .faults import Faults
+from .signature import AUTO
 from .tls import TlsMaterial, make_material
 
 BIND_HOST = "127.0.0.1"  # never anything else
@@ -216,8 +217,11 @@ class EmulatorServer:
         cert_dir: str | None = None,
         clock: Callable[[], float] = time.time,
         verbose: bool = False,
+        signature_verifier: str = AUTO,
     ) -> None:
-        self.emulator = Emulator(resolve_dataset(dataset), resolve_faults(faults), default_region, access_keys, clock)
+        self.emulator = Emulator(
+            resolve_dataset(dataset), resolve_faults(faults), default_region, access_keys, clock, signature_verifier
+        )
         self._tls = tls
         self._requested_port = port
         self._cert_backend = cert_backend
@@ -328,6 +332,7 @@ class EmulatorServer:
             "access_key_secret": DEMO_ACCESS_KEY_SECRET,
             "ca_file": self.ca_file,
             "cert_backend": self.cert_backend,
+            "signature_verifier": self.emulator.verifier.scheme.name,
         }
 
     # -- observation and control ------------------------------------------------------------------

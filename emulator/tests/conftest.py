@@ -23,11 +23,14 @@ os.environ.pop("REQUESTS_CA_BUNDLE", None)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EMULATOR_DIR = os.path.dirname(HERE)
-for _path in (EMULATOR_DIR, HERE):
+for _path in (EMULATOR_DIR, HERE, os.path.join(os.path.dirname(EMULATOR_DIR), "tests", "netguard")):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
 import pytest  # noqa: E402
+
+# The network guard every test process shares (tests/netguard): this one and every child it starts.
+from netguard_pytest import netguard_each_test, pytest_sessionfinish  # noqa: E402, F401
 
 from sae_emulator import EmulatorServer, data, generate  # noqa: E402
 

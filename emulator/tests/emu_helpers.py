@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import requests
+from collection_signing import signing
 
 from sae_emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
-from sae_emulator._collection import signing
 
 PATH = "/pop/v1/sam/job/listJobs"
 

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+import sae_netguard
 from emu_helpers import call, error_code, job_params
 
 import sae_emulator.process
@@ -23,18 +24,18 @@ EMULATOR_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = EMULATOR_DIR.parent
 
 
-def child_env() -> dict:
+def child_env(pythonpath: tuple = ()) -> dict:
     env = dict(os.environ)  # conftest already made it safe: scratch HOME, no credentials, no proxies
-    env["PYTHONPATH"] = str(EMULATOR_DIR)
-    return env
+    env["PYTHONPATH"] = os.pathsep.join(str(path) for path in (EMULATOR_DIR, *pythonpath))
+    return sae_netguard.child_environment(env)
 
 
-def run_python(args: list, cwd: Path, timeout: float) -> subprocess.CompletedProcess:
-    """``python ARGS`` in ``cwd`` with the emulator importable; its exit code and text output."""
+def run_python(args: list, cwd: Path, timeout: float, pythonpath: tuple = ()) -> subprocess.CompletedProcess:
+    """``python ARGS`` in ``cwd`` with the emulator (and ``pythonpath``) importable; its exit code and output."""
     return subprocess.run(
         [sys.executable, *args],
         cwd=str(cwd),
-        env=child_env(),
+        env=child_env(pythonpath),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -138,13 +139,32 @@ def test_cli_extra_access_keys_file(tmp_path):
         assert "file-secret" not in json.dumps(r.info) and "flag-secret" not in json.dumps(r.info)
 
 
-def test_signing_import_lays_out_the_collection_by_itself(tmp_path):
-    code = "import os, sae_emulator._collection as c; print(os.path.realpath(c.signing.__file__))"
+def test_the_emulator_imports_nothing_of_the_collection(tmp_path):
+    # The emulator must not verify a request with the client's own code: not one module of the collection.
+    code = (
+        "import pkgutil, sys, importlib, sae_emulator; "
+        "[importlib.import_module('sae_emulator.' + m.name) for m in pkgutil.iter_modules(sae_emulator.__path__)]; "
+        "print(sorted(name for name in sys.modules if name.startswith('ansible_collections')))"
+    )
     done = run_python(["-c", code], tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_tests_signer_lays_out_the_collection_by_itself(tmp_path):
+    code = "import os, collection_signing as c; print(os.path.realpath(c.signing.__file__))"
+    done = run_python(["-c", code], tmp_path, timeout=60, pythonpath=(Path(__file__).parent,))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(REPO_ROOT / "plugins" / "module_utils" / "signing.py")
     link = REPO_ROOT / ".tmp" / "collections" / "ansible_collections" / "alicloud" / "sae"
     assert link.resolve() == REPO_ROOT
+
+
+@pytest.mark.parametrize("verifier", ["independent", "vendor-sdk"])
+def test_cli_signature_verifier_is_in_the_startup_json(tmp_path, verifier):
+    with start_emulator("--signature-verifier", verifier, cwd=tmp_path) as running:
+        assert running.info["signature_verifier"] == verifier
+        assert call(SimpleNamespace(port=running.port), job_params(AppName="a*b 生产")).status_code == 200
 
 
 def _started_processes(monkeypatch) -> list:

@@ -1,14 +1,25 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 import pytest
 import requests
 from emu_helpers import Creds, call, error_code, job_params
 
-from sae_emulator import EmulatorServer, Faults, data, listjobs
+from sae_emulator import EmulatorServer, Faults, app, data, listjobs
+
+
+def wait_for_hangs(server, count: int, deadline_seconds: float = 30) -> None:
+    """Poll the emulator's stats until ``count`` requests have been held ("hang" faults), or fail."""
+    deadline = time.monotonic() + deadline_seconds
+    while server.stats()["faults"].get("hang", 0) < count:
+        assert time.monotonic() < deadline, "no held request within %s s: %s" % (deadline_seconds, server.stats())
+        time.sleep(0.01)
 
 
 def statuses(server, count: int, region=None) -> list:
@@ -19,23 +30,40 @@ def test_latency_is_added():
     with EmulatorServer(faults={"latency_ms": 150}) as server:
         started = time.perf_counter()
         assert call(server).status_code == 200
-        assert time.perf_counter() - started >= 0.15
+        assert time.perf_counter() - started >= 0.15  # a lower bound only: a loaded machine cannot break it
+
+
+class LatencyWaits(threading.Event):
+    """Stands in for the emulator's stop event: records each latency wait asked for; ``during`` runs inside it."""
+
+    def __init__(self, during=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.asked: list = []
+        self._during = during
+
+    def wait(self, timeout=None):  # type: ignore[no-untyped-def]
+        self.asked.append(timeout)
+        if self._during is not None:
+            self._during()
+        return self.is_set()
 
 
 def test_latency_includes_the_emulators_own_work(monkeypatch):
-    """The latency is request to answer, as a real server's round trip: 400 ms of work fit in 500 ms of it."""
+    """The latency is request to answer, as a real server's round trip: after 400 ms of work, 100 ms more of 500."""
+    clock = [1000.0]
+    monkeypatch.setattr(app, "time", SimpleNamespace(monotonic=lambda: clock[0]))  # the emulator's clock only
     slow_answer = listjobs.answer
 
     def answer(*args, **kwargs):
-        time.sleep(0.4)
+        clock[0] += 0.4  # 400 ms of work, on the emulator's clock
         return slow_answer(*args, **kwargs)
 
     monkeypatch.setattr(listjobs, "answer", answer)
     with EmulatorServer(faults={"latency_ms": 500}) as server:
-        started = time.perf_counter()
+        waits = LatencyWaits()
+        monkeypatch.setattr(server.emulator, "stop_event", waits)
         assert call(server).status_code == 200
-        elapsed = time.perf_counter() - started
-    assert 0.5 <= elapsed < 0.8, elapsed  # added one after the other, they would take 0.9 s
+    assert waits.asked == [pytest.approx(0.1)]  # added one after the other, it would be 0.5
 
 
 def test_the_request_log_says_when_each_request_arrived_and_was_answered():
@@ -51,27 +79,24 @@ def test_the_request_log_says_when_each_request_arrived_and_was_answered():
     assert second["answered"] <= after
 
 
-def test_small_answers_on_a_kept_alive_connection_do_not_stall():
+def test_small_answers_go_out_without_nagles_delay():
     """Headers and body are two writes: with Nagle's algorithm each small answer waited ~40 ms for an ACK."""
     with EmulatorServer(dataset=data.generate(jobs=5, seed=4)) as server, requests.Session() as session:
-        call(server, job_params(PageSize=1), session=session)  # connect
-        started = time.perf_counter()
-        for _unused in range(20):
-            assert call(server, job_params(PageSize=1), session=session).status_code == 200
-        elapsed = time.perf_counter() - started
-    assert elapsed < 0.6, elapsed  # 20 x 40 ms of stalls alone would be 0.8 s
+        assert call(server, job_params(PageSize=1), session=session).status_code == 200  # connected, kept alive
+        (connection,) = server._httpd._connections
+        assert connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
 
 
-def test_concurrent_requests_with_latency_are_not_serialised():
+def test_concurrent_requests_with_latency_are_not_serialised(monkeypatch):
+    count = 25
+    # Every request's latency wait must be under way at once for the barrier to let any of them go.
+    barrier = threading.Barrier(count, timeout=60)
     with EmulatorServer(dataset=data.generate(jobs=400, seed=4), faults={"latency_ms": 600}) as server:
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=25) as pool:
-            pages = list(pool.map(lambda n: call(server, job_params(CurrentPage=n, PageSize=5)), range(1, 26)))
-        elapsed = time.perf_counter() - started
-        assert [response.status_code for response in pages] == [200] * 25
-        # Serialised, 25 x 600 ms would take 15 s (the margin is for a loaded 2-core machine).
-        assert elapsed < 6.0, elapsed
-        assert server.stats()["max_in_flight"] >= 20
+        monkeypatch.setattr(server.emulator, "stop_event", LatencyWaits(during=barrier.wait))
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            pages = list(pool.map(lambda n: call(server, job_params(CurrentPage=n, PageSize=5)), range(1, count + 1)))
+        assert [response.status_code for response in pages] == [200] * count
+        assert server.stats()["max_in_flight"] == count
 
 
 def test_throttling_answers_429_with_retry_after():
@@ -153,7 +178,7 @@ def test_hang_holds_the_connection_until_faults_change():
             call(server, timeout=0.5)
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(call, server, None, None, timeout=10)
-            time.sleep(0.3)
+            wait_for_hangs(server, 2)  # the request arrived and is held
             assert not pending.done()
             server.set_faults()  # releases the held connection: closed without an answer
             with pytest.raises(requests.exceptions.ConnectionError):
@@ -168,12 +193,12 @@ def test_stop_releases_hung_connections_quickly():
     server = EmulatorServer(faults={"hang_rate": 1.0}).start()
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(call, server, None, None, timeout=10)
-        time.sleep(0.3)
-        started = time.perf_counter()
+        wait_for_hangs(server, 1)  # the request arrived and is held
+        assert not pending.done()
         server.stop()
+        # Cut by stop(), not by the client's own 10 s timeout (which would leave result() waiting past 5 s).
         with pytest.raises(requests.exceptions.ConnectionError):
             pending.result(timeout=5)
-        assert time.perf_counter() - started < 3
 
 
 def malformed(kind: str) -> EmulatorServer:

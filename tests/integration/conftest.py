@@ -4,7 +4,7 @@
 """Shared fixtures of the integration tests: the SAE emulator as a process, and a safe environment.
 
 Every process these tests start gets ALIBABA_CLOUD_ECS_METADATA_DISABLED=true, a scratch HOME,
-no real credential variable, and endpoints on 127.0.0.1 only.
+no real credential variable, endpoints on 127.0.0.1 only, and the network guard of tests/netguard.
 """
 
 from __future__ import annotations
@@ -16,8 +16,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-if str(REPO / "emulator") not in sys.path:  # sae_emulator, also when PYTHONPATH holds only the collections
-    sys.path.insert(0, str(REPO / "emulator"))
+for _path in (REPO / "emulator", REPO / "tests" / "netguard"):  # also when PYTHONPATH holds only the collections
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+# The network guard every test process shares (tests/netguard): this one and every child it starts.
+import sae_netguard  # noqa: E402
+from netguard_pytest import netguard_each_test, pytest_sessionfinish  # noqa: E402, F401
 
 from sae_emulator.process import EmulatorProcess  # noqa: E402
 
@@ -63,7 +68,7 @@ def safe_env(scratch_home: Path) -> dict:
     )
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         env.pop(proxy, None)
-    return env
+    return sae_netguard.child_environment(env)
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +79,8 @@ def start_emulator(safe_env: dict):
     def start(*args: str) -> Emulator:
         emulator = Emulator(list(args), safe_env, cwd=REPO)
         started.append(emulator)
+        # Signatures checked with the vendor SDK's signer (a test requirement), never the collection's own code.
+        assert emulator.info["signature_verifier"] == "vendor-sdk", emulator.info
         return emulator
 
     yield start

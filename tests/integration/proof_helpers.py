@@ -45,6 +45,18 @@ EXPECTED_FIELDS = {
 }
 
 
+def expected_job(raw: dict) -> dict:
+    """What the module returns for, and the inventory's ``sae_*`` hostvars hold of, one raw ListJobs record."""
+    job = {key: raw[field] for key, field in EXPECTED_FIELDS.items()}
+    job["tags"] = {tag["Key"]: tag["Value"] for tag in raw["Tags"]}
+    try:
+        trigger = json.loads(raw["TriggerConfig"])
+    except ValueError:
+        trigger = raw["TriggerConfig"]
+    job["trigger_config"] = trigger if isinstance(trigger, dict) else raw["TriggerConfig"]
+    return job
+
+
 def flat(text: str) -> str:
     """``text`` without any whitespace: how to compare output that ansible-core may have wrapped."""
     return "".join(text.split())

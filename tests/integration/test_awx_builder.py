@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sae_netguard
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ def _env(home: Path) -> dict:
         and key not in ("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", "PYTHONPATH")
     }
     env.update({"HOME": str(home), "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true", "ANSIBLE_NOCOLOR": "1"})
-    return env
+    return sae_netguard.child_environment(env)  # PYTHONPATH: only the network guard, never the collection
 
 
 def _run(command: list, cwd: Path, home: Path, timeout: int = 300) -> subprocess.CompletedProcess:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sae_netguard
 import yaml
 from awx_credential import (
     AWX_ENV_BLOCKLIST,
@@ -115,7 +116,7 @@ def _doc_env(tmp_path: Path) -> dict:
             "ANSIBLE_COLLECTIONS_PATH": str(collections),
         }
     )
-    return env
+    return sae_netguard.child_environment(env)
 
 
 def test_every_field_is_injected_and_every_injector_names_a_field() -> None:

@@ -12,10 +12,12 @@ without skip_failed_regions) is not repeated here.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 
 import pytest
+import sae_netguard
 from conftest import credential_env
 from playbook_runner import run_module
 from proof_helpers import (
@@ -137,10 +139,14 @@ def mutating(start_emulator):
 
 
 def _check_listing_across_a_mutation(got: list, before: list, after: list) -> None:
-    assert len(got) == len(set(got)), "a job was returned twice"
-    lost = (set(before) & set(after)) - set(got)
-    assert not lost, "jobs that existed for the whole listing are missing: %s" % sorted(lost)
-    assert set(got) <= set(before) | set(after)
+    """A listing read while the data changed once is the data after the change, exactly: two reads in a row
+    must agree before a listing is accepted, and only the later ones can."""
+    assert before != after
+    assert got == after, (
+        "missing: %s, extra: %s" % (sorted(set(after) - set(got)), sorted(set(got) - set(after)))
+        if set(got) != set(after)
+        else "same jobs, another order or a job twice"
+    )
 
 
 def test_module_listing_while_a_job_is_deleted_and_one_created(tmp_path, safe_env, mutating):
@@ -177,7 +183,10 @@ def test_inventory_listing_while_a_job_is_deleted_and_one_created(tmp_path, safe
     assert run.returncode == 0, run.output
     (mutation,) = emulator_stats(emulator)["mutations"]
     assert mutation["deleted"] == beijing[7] and mutation["created"]
-    _check_listing_across_a_mutation(_inventory_app_ids(run), before, _ids(emulator_jobs(emulator)))
+    # The inventory's hosts come in host-name order, not the API's.
+    _check_listing_across_a_mutation(
+        sorted(_inventory_app_ids(run)), sorted(before), sorted(_ids(emulator_jobs(emulator)))
+    )
 
 
 # ---- a server that accepts the connection and never answers (inventory) ---------------------
@@ -271,12 +280,20 @@ def test_inventory_malformed_answers_fail_with_a_clear_error(tmp_path, safe_env,
 
 # ---- unreachable endpoints --------------------------------------------------------------------
 
+UNRESOLVABLE_HOST = "sae-test.invalid"
 UNREACHABLE = {
     # endpoint, what the error must say
     "refused": ("http://127.0.0.1:{port}/{{region}}", ["ConnectionError", "127.0.0.1:{port}", "refused"]),
-    # The reserved .invalid TLD never resolves: the lookup fails locally, no traffic leaves.
-    "unresolvable": ("http://sae-test.invalid/{{region}}", ["ConnectionError", "sae-test.invalid", "resolve"]),
+    # The test network guard (tests/netguard) fails this lookup as a resolver would, without asking one.
+    "unresolvable": ("http://%s/{{region}}" % UNRESOLVABLE_HOST, ["ConnectionError", UNRESOLVABLE_HOST, "resolve"]),
 }
+
+
+def _only_the_unresolvable_host_was_looked_up(recorded: list) -> None:
+    """The guard saw the lookups of the .invalid name, by the module or inventory process, and nothing else."""
+    assert recorded, "no process asked for %s: the endpoint option was not used" % UNRESOLVABLE_HOST
+    assert {(entry["action"], entry["host"]) for entry in recorded} == {("resolve", UNRESOLVABLE_HOST)}
+    assert os.getpid() not in {entry["pid"] for entry in recorded}
 
 
 def _unreachable(port: int) -> dict:
@@ -288,12 +305,15 @@ def _unreachable(port: int) -> dict:
 
 def test_module_unreachable_endpoints_fail_with_a_clear_error(tmp_path, safe_env, malformed):
     cases = _unreachable(_closed_port())
-    run = run_module(
-        tmp_path,
-        credential_env(safe_env, malformed["html"], REGION),
-        {"region": REGION, "endpoint": "{{ item }}", "max_retries": 0, "timeout": 5},
-        loop=[endpoint for endpoint, _needles in cases.values()],
-    )
+    with sae_netguard.expect_refusals() as refused:
+        run = run_module(
+            tmp_path,
+            sae_netguard.child_environment(credential_env(safe_env, malformed["html"], REGION)),
+            {"region": REGION, "endpoint": "{{ item }}", "max_retries": 0, "timeout": 5},
+            loop=[endpoint for endpoint, _needles in cases.values()],
+            verbosity=4,  # where Ansible shows a module's traceback, if there is one
+        )
+        _only_the_unresolvable_host_was_looked_up(refused())
     assert "Traceback" not in run.output
     for (name, (_endpoint, needles)), result in zip(cases.items(), run.result["results"], strict=True):
         assert result["failed"] is True, (name, result)
@@ -308,7 +328,14 @@ def test_inventory_unreachable_endpoints_fail_with_a_clear_error(tmp_path, safe_
     for name, (endpoint, needles) in cases.items():
         config = inventory_config(malformed["html"], [REGION], endpoint=endpoint, max_retries=0, timeout=5)
         (tmp_path / name).mkdir()
-        run = run_inventory(tmp_path / name, safe_env, [write_config(tmp_path / name, config)])
+        with sae_netguard.expect_refusals() as refused:
+            # -vvvv: where Ansible shows an inventory plugin's traceback, if there is one
+            env = sae_netguard.child_environment(safe_env)
+            run = run_inventory(tmp_path / name, env, [write_config(tmp_path / name, config)], verbosity=4)
+            if name == "unresolvable":
+                _only_the_unresolvable_host_was_looked_up(refused())
+            else:
+                assert refused() == []
         assert run.returncode != 0, (name, run.output)
         assert "Traceback" not in run.output
         assert run.says("region %s" % REGION)

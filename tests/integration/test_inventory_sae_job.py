@@ -20,8 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from ansible_collections.alicloud.sae.plugins.module_utils.normalise import normalise_job
+from proof_helpers import expected_job
 
 REGIONS = ["cn-beijing", "cn-hangzhou", "cn-shanghai"]
 KEY_ID = "LTAI5tInventoryItKey"
@@ -161,7 +160,8 @@ def test_every_job_is_one_host_with_its_data_and_groups(inventory, emulator_jobs
         for raw in jobs:
             host = by_app_id[raw["AppId"]]
             assert not set(host) & set(":,!&[]{} \t"), host
-            expected = {"sae_" + key: value for key, value in normalise_job(raw).items()}
+            # from the test's own field map (proof_helpers.expected_job), not the plugin's normaliser
+            expected = {"sae_" + key: value for key, value in expected_job(raw).items()}
             expected["ansible_connection"] = "local"
             assert hostvars[host] == expected
             assert host in region_group
@@ -193,6 +193,32 @@ def test_namespaces_and_tag_filter(inventory, emulator, emulator_jobs):
     assert tagged
     result = inventory({"regions": REGIONS, "tags": {"环境": "生产"}})
     assert {values["sae_app_id"] for values in result.hostvars.values()} == {job["AppId"] for job in tagged}
+
+
+# The data set's all-awkward tag: a space, "+", "*", "~", ":", "/" and CJK text (sae_emulator.data.AWKWARD_TAG).
+AWKWARD_KEY, AWKWARD_VALUE = "owner team", "ops+dev *~:/ 生产"
+
+
+def test_a_tag_filter_with_reserved_characters_is_sent_and_signed_exactly(inventory, emulator, emulator_jobs):
+    tagged = {
+        job["AppId"]
+        for jobs in emulator_jobs.values()
+        for job in jobs
+        if {"Key": AWKWARD_KEY, "Value": AWKWARD_VALUE} in job["Tags"]
+    }
+    assert tagged and len(tagged) < 72
+    before = len(emulator.control("/_emulator/requests")["requests"])
+    result = inventory({"regions": REGIONS, "tags": {AWKWARD_KEY: AWKWARD_VALUE}})
+    assert result.rc == 0, result.stderr  # the emulator checks the signature with the vendor SDK's signer
+    assert {values["sae_app_id"] for values in result.hostvars.values()} == tagged
+    sent = emulator.control("/_emulator/requests")["requests"][before:]
+    assert {entry["region"] for entry in sent} == set(REGIONS)
+    for entry in sent:
+        assert entry["status"] == 200, entry
+        assert json.loads(entry["params"]["Tags"]) == [{"key": AWKWARD_KEY, "value": AWKWARD_VALUE}]
+        # on the wire: every reserved character percent-encoded, "*" as %2A, the space as %20 (never "+")
+        assert "%2A" in entry["query"] and "%2B" in entry["query"] and "%20" in entry["query"]
+        assert not set(entry["query"]) & set("* +:/[]{}\"'")
 
 
 # ---- untrusted data stays text: hostvars, compose, keyed_groups, group names, plays ------------
@@ -235,12 +261,13 @@ def test_template_like_values_stay_text_in_plays(inventory, tmp_path, emulator_j
         args=[str(tmp_path / "play.yml"), "-e", "out_dir=%s" % out, "--limit", "templated[0:1]"],
     )
     assert played.rc == 0, played.output
-    results = [json.loads(path.read_text()) for path in out.iterdir()]
-    assert results
-    for result in results:
+    written = {path.stem: json.loads(path.read_text()) for path in out.iterdir()}
+    assert len(written) == min(2, len(hosts)) and set(written) <= hosts  # --limit templated[0:1]: hosts 0 and 1
+    for host, result in written.items():
         assert result["description"] == "{{ 7*7 }}"
         assert result["composed"] == "{{ 7*7 }}"
-        assert result["home"] in ("none", "{{ lookup('env','HOME') }}")
+        # the host's own home tag, as text (a "{{ lookup('env','HOME') }}" is never evaluated), or the default
+        assert result["home"] == listed.hostvars[host]["sae_tags"].get("home", "none")
         assert "desc____7_7___" in result["groups"]
 
 
@@ -280,7 +307,11 @@ def test_keyed_groups_compose_groups(inventory, emulator_jobs):
 
 def test_strict(inventory):
     config = {"regions": REGIONS, "compose": {"broken": "sae_no_such_variable.attribute"}}
-    assert inventory(config).rc == 0
+    lenient = inventory(config)
+    assert lenient.rc == 0, lenient.stderr
+    # without strict, a compose that cannot be evaluated is left out, every host still there
+    assert len(lenient.hostvars) == 72
+    assert not any("broken" in values for values in lenient.hostvars.values())
     result = inventory(dict(config, strict=True))
     assert result.rc != 0
     assert result.says("Could not set broken")
@@ -302,7 +333,7 @@ def test_hostnames_field_and_expression(inventory, emulator_jobs):
 
 
 def test_hostnames_duplicate_names_both_jobs(inventory, emulator_jobs):
-    result = inventory({"regions": REGIONS, "hostnames": ["sae_app_name"]})
+    result = inventory({"regions": REGIONS, "hostnames": ["sae_app_name"]}, args=["-vvvv"])
     assert result.rc != 0
     match = re.search(r"samehostname'([^']+)':(.*?)Addanentry", result.errors)
     assert match, result.stderr
@@ -312,7 +343,7 @@ def test_hostnames_duplicate_names_both_jobs(inventory, emulator_jobs):
     for app_id in ids:
         assert by_id[app_id]["AppName"] == match.group(1)
         assert result.says("namespace %s, region %s" % (by_id[app_id]["NamespaceId"], by_id[app_id]["RegionId"]))
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.output  # -vvvv: where Ansible would show one
 
 
 # ---- failures: skip_failed_regions, credentials ----------------------------------------------------
@@ -342,12 +373,12 @@ def test_skip_failed_regions(inventory, failing_region, emulator_jobs):
 
 
 def test_wrong_secret_names_the_code_and_the_credential_source(inventory):
-    result = inventory({"regions": ["cn-beijing"], "access_key_secret": "a-wrong-secret-value-123"})
+    result = inventory({"regions": ["cn-beijing"], "access_key_secret": "a-wrong-secret-value-123"}, args=["-vvvv"])
     assert result.rc != 0
     assert result.says("SignatureDoesNotMatch") and result.says("region cn-beijing")
     assert result.says("credentials tried: explicit access_key_id/access_key_secret")
     assert "a-wrong-secret-value-123" not in result.output
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.output  # -vvvv: where Ansible would show one
 
 
 def test_no_credentials_names_the_sources_tried(inventory):
@@ -434,8 +465,11 @@ def test_cache_second_run_makes_no_api_call(inventory, emulator, tmp_path, safe_
     cold = inventory(config, args=["-vvvv"])
     assert cold.rc == 0, cold.stderr
     cold_requests = requests_made(emulator) - before
-    assert cold_requests >= len(REGIONS)
-    assert "API request(s)" in cold.output
+    # A region's 24 jobs fit on page 1: one request per region.
+    sent = emulator.control("/_emulator/requests")["requests"][before:]
+    assert sorted(entry["region"] for entry in sent) == sorted(REGIONS)
+    assert cold_requests == len(REGIONS)
+    assert "%d API request(s), 0 retries" % cold_requests in cold.output
 
     before = requests_made(emulator)
     warm = inventory(config, args=["-vvvv"])

@@ -5,27 +5,16 @@
 
 from __future__ import annotations
 
-import json
+import re
 import socket
 
 import pytest
 from conftest import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, credential_env
 from playbook_runner import run_module
-from proof_helpers import EXPECTED_FIELDS
+from proof_helpers import expected_job
 
 REGION = "cn-beijing"
 JOB_COUNT = 1200
-
-
-def expected_job(raw: dict) -> dict:
-    job = {key: raw[field] for key, field in EXPECTED_FIELDS.items()}
-    job["tags"] = {tag["Key"]: tag["Value"] for tag in raw["Tags"]}
-    try:
-        trigger = json.loads(raw["TriggerConfig"])
-    except ValueError:
-        trigger = raw["TriggerConfig"]
-    job["trigger_config"] = trigger if isinstance(trigger, dict) else raw["TriggerConfig"]
-    return job
 
 
 @pytest.fixture(scope="module")
@@ -99,22 +88,35 @@ def test_one_page_only_with_current_page(tmp_path, safe_env, large, raw_jobs):
 @pytest.mark.parametrize(
     "bad_args, message",
     [
-        ({"page_size": 500}, "page_size"),
-        ({"page_size": -1}, "page_size"),
-        ({"current_page": 0}, "current_page"),
-        ({"field_type": "appColour", "field_value": "x"}, "field_type"),
-        ({"order_by": "name"}, "order_by"),
-        ({"tags": ["team", "billing"]}, "tags"),
-        ({"field_type": "appName"}, "field_value"),
-        ({"endpoint": "ftp://127.0.0.1/{region}"}, "endpoint"),
+        # the whole message (a regular expression): the module's own words, or ansible-core's argument checks
+        ({"page_size": 500}, r"page_size must be a whole number from 1 to 200, got 500\."),
+        ({"page_size": -1}, r"page_size must be a whole number from 1 to 200, got -1\."),
+        ({"current_page": 0}, r"current_page must be a whole number of 1 or more, got 0\."),
+        (
+            {"field_type": "appColour", "field_value": "x"},
+            r"value of field_type must be one of: appName, appIds, got: appColour",
+        ),
+        ({"order_by": "name"}, r"value of order_by must be one of: running, instances, got: name"),
+        # ansible-core 2.16 says "of type <class 'list'>", later ones "of type list"
+        (
+            {"tags": ["team", "billing"]},
+            r"argument 'tags' is of type (<class 'list'>|list) and we were unable to convert to dict: .*",
+        ),
+        ({"field_type": "appName"}, r"parameters are required together: field_type, field_value"),
+        (
+            {"endpoint": "ftp://127.0.0.1/{region}"},
+            r"endpoint must be an http:// or https:// URL, got 'ftp://127\.0\.0\.1/cn-beijing'\.",
+        ),
     ],
 )
 def test_invalid_arguments_fail_before_any_request(tmp_path, safe_env, large, bad_args, message):
     before = requests_sent(large)
-    run = run_module(tmp_path, credential_env(safe_env, large, REGION), dict({"region": REGION}, **bad_args))
+    run = run_module(
+        tmp_path, credential_env(safe_env, large, REGION), dict({"region": REGION}, **bad_args), verbosity=4
+    )
     assert run.result["failed"] is True
-    assert message in run.result["msg"]
-    assert "Traceback" not in run.output
+    assert re.fullmatch(message, run.result["msg"]), run.result["msg"]
+    assert "Traceback" not in run.output  # -vvvv: where Ansible would show one
     assert requests_sent(large) == before
 
 
@@ -138,11 +140,18 @@ def test_wrong_secret_names_the_error_code_and_never_shows_the_secret(tmp_path, 
 
 
 def test_secret_from_the_environment_never_shows_at_vvvv(tmp_path, safe_env, large):
+    before = len(large.control("/_emulator/requests")["requests"])
     run = run_module(
         tmp_path, credential_env(safe_env, large, REGION), {"region": REGION, "page_size": 200}, verbosity=4
     )
-    assert run.returncode == 0, run.output
     assert DEMO_ACCESS_KEY_SECRET not in run.output
+    # The play ignores errors: the module must really have succeeded, with requests signed with that secret.
+    assert run.returncode == 0, run.output
+    assert run.result.get("failed") is not True, run.result
+    assert run.result["total_size"] == len(run.result["jobs"]) == JOB_COUNT
+    sent = large.control("/_emulator/requests")["requests"][before:]
+    assert sent and all(entry["status"] == 200 for entry in sent), sent  # every signature verified
+    assert "Call the module" in run.output and "<localhost> EXEC" in run.output  # -vvvv really was on
 
 
 def _closed_port() -> int:
@@ -155,11 +164,11 @@ def test_unreachable_endpoint_fails_cleanly_within_the_timeout(tmp_path, safe_en
     env = credential_env(
         safe_env, large, REGION, ALIBABA_CLOUD_SAE_ENDPOINT="http://127.0.0.1:%d/{region}" % _closed_port()
     )
-    run = run_module(tmp_path, env, {"region": REGION, "timeout": 2, "max_retries": 1})
+    run = run_module(tmp_path, env, {"region": REGION, "timeout": 2, "max_retries": 1}, verbosity=4)
     assert run.result["failed"] is True
     assert run.result["error"]["code"] == "ConnectionError"
     assert "127.0.0.1" in run.result["msg"]
-    assert "Traceback" not in run.output
+    assert "Traceback" not in run.output  # -vvvv: where Ansible would show one
     assert run.seconds < 30
 
 

@@ -13,7 +13,7 @@ before any test module (or anything it imports) can import it.
 - ``HOME`` is a scratch directory: no real ``~/.aliyun`` or ``~/.alibabacloud`` file is read.
 - Every real ``ALIBABA_CLOUD_*`` / ``ALICLOUD_*`` variable, every proxy variable and the CA bundle
   variables requests reads are removed (tests that need them set them).
-- Sockets may only reach 127.0.0.1 / ::1 / localhost (a guard below refuses anything else).
+- Sockets may only reach 127.0.0.1 / ::1 / localhost: tests/netguard guards this process and its children.
 """
 
 from __future__ import annotations
@@ -48,44 +48,16 @@ _make_environment_safe()
 atexit.register(shutil.rmtree, _SCRATCH_HOME, True)
 
 # Only now may anything that could import alibabacloud_credentials be imported.
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
-_LOOPBACK = ("127.0.0.1", "::1", "localhost")
-_real_connect = socket.socket.connect
-_real_connect_ex = socket.socket.connect_ex
-_real_getaddrinfo = socket.getaddrinfo
-
-
-def _check_address(address: object) -> None:
-    if isinstance(address, tuple) and address and address[0] not in _LOOPBACK:
-        raise OSError("tests/unit/conftest.py: refusing to connect to %r (only 127.0.0.1 is allowed)" % (address[0],))
-
-
-def _guarded_connect(self, address):  # type: ignore[no-untyped-def]
-    _check_address(address)
-    return _real_connect(self, address)
-
-
-def _guarded_connect_ex(self, address):  # type: ignore[no-untyped-def]
-    _check_address(address)
-    return _real_connect_ex(self, address)
-
-
-def _guarded_getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
-    name = host.decode() if isinstance(host, bytes) else host
-    if name is not None and name not in _LOOPBACK:
-        raise socket.gaierror(socket.EAI_NONAME, "tests/unit/conftest.py: refusing to resolve %r" % (name,))
-    return _real_getaddrinfo(host, *args, **kwargs)
-
-
-socket.socket.connect = _guarded_connect
-socket.socket.connect_ex = _guarded_connect_ex
-socket.getaddrinfo = _guarded_getaddrinfo
+# The network guard every test process shares (tests/netguard): this one and every child it starts.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "netguard"))
+import sae_netguard  # noqa: E402
+from netguard_pytest import netguard_each_test, pytest_sessionfinish  # noqa: E402, F401
 
 # No example database in the tree (ansible-test runs from the collection root); no deadline,
 # since a loaded CI machine makes timing-based failures meaningless.
@@ -139,6 +111,7 @@ def run_isolated(tmp_path):
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         environment.update(env or {})
+        environment = sae_netguard.child_environment(environment)
         return subprocess.run(
             [sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=120, check=False
         )

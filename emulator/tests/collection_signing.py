@@ -1,7 +1,8 @@
-"""Import the collection's own signing module, laying out ``ansible_collections/alicloud/sae`` if needed.
+"""The collection's own signing module, for the tests' client side (``emu_helpers.call``), laying out
+``ansible_collections/alicloud/sae`` if needed.
 
-The emulator verifies signatures with the very code the collection signs with, so both can only
-drift apart if the collection's code is wrong against the vendor's (which its unit tests check).
+Only the tests sign with it: the emulator verifies with code of its own (``sae_emulator.signature``),
+so a signing bug in the collection fails these tests instead of verifying itself.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 SIGNING_MODULE = "ansible_collections.alicloud.sae.plugins.module_utils.signing"
-# emulator/sae_emulator/_collection.py -> the repository root is the collection root.
+# emulator/tests/collection_signing.py -> the repository root is the collection root.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
