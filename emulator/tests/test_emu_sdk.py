@@ -132,10 +132,10 @@ def test_sdk_through_a_region_path_is_refused_cleanly():
 
 
 def _collection_normalise():
-    """The collection's normalise module (sae_emulator._collection lays out ansible_collections if needed)."""
+    """The collection's normalise module (collection_signing lays out ansible_collections if needed)."""
     import importlib
 
-    from sae_emulator._collection import load_signing
+    from collection_signing import load_signing
 
     load_signing()
     return importlib.import_module("ansible_collections.alicloud.sae.plugins.module_utils.normalise")
