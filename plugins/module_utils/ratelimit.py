@@ -39,7 +39,7 @@ class RateLimiter:
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
         self._last_send = -math.inf  # when the last limited send went out
-        self._accepted: deque = deque()  # when the calls of the last WINDOW were answered
+        self._accepted: deque = deque(maxlen=1000)  # when the last calls were answered: over a second's worth
         self._peak: float | None = None  # the accepted rate at the last cut (None: never throttled)
         self._cut_at = -math.inf  # when the rate was last lowered
         self._throttled = 0
@@ -71,9 +71,7 @@ class RateLimiter:
     def accepted(self) -> None:
         """A call was answered (not throttled)."""
         with self._lock:
-            now = self._clock()
-            self._accepted.append(now)
-            self._forget_before(now - WINDOW)
+            self._accepted.append(self._clock())
 
     def throttled(self, sent_at: float) -> None:
         """A call sent at ``sent_at`` was throttled: lower the rate, once for all the calls sent before."""
@@ -82,15 +80,10 @@ class RateLimiter:
             if sent_at < self._cut_at:
                 return  # sent before the last cut: that cut already answered the same excess
             now = self._clock()
-            self._forget_before(now - WINDOW)
-            measured = len(self._accepted) / WINDOW
+            measured = sum(1 for answered in self._accepted if answered >= now - WINDOW) / WINDOW
             current = self._rate(now)
             self._peak = max(MIN_RATE, measured if current is None else min(measured, current))
             self._cut_at = now
-
-    def _forget_before(self, start: float) -> None:
-        while self._accepted and self._accepted[0] < start:
-            self._accepted.popleft()
 
     def as_dict(self) -> dict:
         """The calls throttled so far, and the rate allowed now (requests/s, None for no limit)."""
