@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--mutate-delete", metavar="APP_ID")
     group.add_argument("--no-mutate-create", action="store_true")
     group.add_argument("--fault-seed", type=int)
+    group.add_argument(
+        "--quota-rps", type=float, help="account flow control: N requests/s (a bucket of N), then 400 Throttling.User"
+    )
     group.add_argument("--sparse", action="store_true", help="leave every null or empty member out of the SAE answers")
     return parser
 
@@ -107,6 +110,7 @@ def faults_from_args(args: argparse.Namespace) -> Faults:
         "mutate_region": args.mutate_region,
         "mutate_delete": args.mutate_delete,
         "seed": args.fault_seed,
+        "quota_rps": args.quota_rps,
     }
     settings.update({name: value for name, value in direct.items() if value is not None})
     if args.fault_regions:

@@ -18,6 +18,7 @@ from .credentials import KeyStore, NonceStore
 from .data import Dataset
 from .errors import ApiError, api_not_found, invalid_parameter, new_request_id
 from .faults import FaultInjector, Faults
+from .quota import AccountQuota, flow_control_error
 from .signature import AUTO, scheme
 from .sparse import without_empty_members
 from .stats import Stats
@@ -138,6 +139,7 @@ class Emulator:
         self.store = JobStore(dataset)
         self.answer_bodies = AnswerBodies()
         self.injector = FaultInjector(faults)
+        self.quota = AccountQuota(clock, self.injector.faults.quota_rps)
         self.stats = Stats()
         self.verifier = V3Verifier(self.keys, self.nonces, scheme(signature_verifier), clock)
         self.sts = AssumeRoleHandler(self.keys, self.nonces, clock)
@@ -149,6 +151,7 @@ class Emulator:
     # -- run-time control -------------------------------------------------------------------
     def set_faults(self, faults: Faults) -> None:
         self.injector.configure(faults)
+        self.quota.configure(faults.quota_rps)
         with self._hang_lock:
             # A new configuration lets go of connections held by an earlier "hang".
             self._hang_release.set()
@@ -225,6 +228,9 @@ class Emulator:
             listjobs.ensure_route(method)
             self.verifier.verify(method, raw_path, params, headers, body, listjobs.ACTION, listjobs.VERSION)
             self._check_host(headers)
+            if not self.quota.take():
+                entry["throttled"] = True  # flow control, counted apart from the injected faults
+                raise flow_control_error()
             decision = self.injector.decide(region)
             malformed = None
             if decision is not None:

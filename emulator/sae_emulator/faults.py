@@ -72,6 +72,7 @@ class Faults:
     mutate_create: bool = True
     seed: int = 0
     sparse: bool = False  # every SAE answer leaves out its null and empty members (see sparse.py); not drawn
+    quota_rps: float | None = None  # account flow control: a bucket of N tokens refilled at N/s (see quota.py)
 
     def __post_init__(self) -> None:
         self.latency_ms = int(self.latency_ms)
@@ -100,6 +101,10 @@ class Faults:
         if not isinstance(self.sparse, bool):
             raise ValueError("sparse must be true or false, got %r" % (self.sparse,))
         self.seed = int(self.seed)
+        if self.quota_rps is not None:
+            if isinstance(self.quota_rps, bool) or not float(self.quota_rps) > 0:
+                raise ValueError("quota_rps must be a number of requests/s above 0, got %r" % (self.quota_rps,))
+            self.quota_rps = float(self.quota_rps)
 
     @classmethod
     def from_dict(cls, document: dict | None) -> Faults:

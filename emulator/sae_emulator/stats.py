@@ -24,6 +24,7 @@ class Stats:
             self.by_status: dict = {}
             self.by_code: dict = {}
             self.faults: dict = {}
+            self.throttled = 0  # refused by the account's flow control (--quota-rps), not injected
             self.mutations: list = []
             self.in_flight = 0
             self.max_in_flight = 0
@@ -51,6 +52,8 @@ class Stats:
             self.by_status[status] = self.by_status.get(status, 0) + 1
             if entry.get("code"):
                 self.by_code[entry["code"]] = self.by_code.get(entry["code"], 0) + 1
+            if entry.get("throttled"):
+                self.throttled += 1
             if entry.get("fault"):
                 self.faults[entry["fault"]] = self.faults.get(entry["fault"], 0) + 1
             self.log.append(entry)
@@ -68,6 +71,7 @@ class Stats:
                 "by_status": dict(self.by_status),
                 "by_code": dict(self.by_code),
                 "faults": dict(self.faults),
+                "throttled": self.throttled,
                 "mutations": list(self.mutations),
                 "in_flight": self.in_flight,
                 "max_in_flight": self.max_in_flight,

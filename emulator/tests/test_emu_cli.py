@@ -117,9 +117,30 @@ def test_cli_sparse_flag(tmp_path):
         assert document["Data"] == {"CurrentPage": 1, "TotalSize": 0, "PageSize": 10}  # no empty Applications
 
 
+def test_cli_quota_flag(tmp_path):
+    with start_emulator("--quota-rps", "2", cwd=tmp_path) as running:
+        faults = requests.get(running.info["control_url"] + "/faults", timeout=5).json()
+        assert faults["quota_rps"] == 2.0
+        server = SimpleNamespace(port=running.port)
+        # a bucket of 2 tokens, refilled at 2 a second: never more served than that allows
+        started = time.monotonic()
+        statuses = [call(server).status_code for _unused in range(8)]
+        elapsed = time.monotonic() - started
+        assert statuses[:2] == [200, 200] and set(statuses) == {200, 400}, statuses
+        assert statuses.count(200) <= 2 + 2 * elapsed + 1, (statuses, elapsed)
+        stats = requests.get(running.info["control_url"] + "/stats", timeout=5).json()
+        assert stats["throttled"] == statuses.count(400)
+
+
 @pytest.mark.parametrize(
     "args",
-    [["--malformed", "xml"], ["--faults", '{"bogus": 1}'], ["--throttle-rate", "2"], ["--access-key", "no-equals"]],
+    [
+        ["--quota-rps", "0"],
+        ["--malformed", "xml"],
+        ["--faults", '{"bogus": 1}'],
+        ["--throttle-rate", "2"],
+        ["--access-key", "no-equals"],
+    ],
 )
 def test_cli_rejects_bad_arguments(tmp_path, args):
     done = run_python(["-m", "sae_emulator", *args], tmp_path, timeout=30)

@@ -98,6 +98,16 @@ options:
         moved between pages while it was read. No page past the total is ever asked for.
     type: int
     default: 32
+  max_requests_per_second:
+    description:
+      - A hard limit on the rate of API requests (retries included), for an account whose API quota is known.
+        Requests are spaced evenly, from the first one on. A number above 0, for example V(10) or V(2.5).
+      - If not set, the E(ALIBABA_CLOUD_SAE_MAX_REQUESTS_PER_SECOND) environment variable is used.
+      - Whether it is set or not, the rate adapts to the API's flow control. Nothing is limited until a call is
+        throttled (C(Throttling*) codes, HTTP 429). Then the rate drops to 70 % of the rate the API accepted
+        just before, climbs back as calls succeed, and drops again if it goes past the quota. The quota is
+        shared with everything else the account runs, so this keeps the account's other clients served.
+    type: float
 notes:
   - The account needs the RAM permission C(sae:ListJobs).
 requirements:
@@ -136,4 +146,7 @@ options:
   endpoint:
     env:
       - name: ALIBABA_CLOUD_SAE_ENDPOINT
+  max_requests_per_second:
+    env:
+      - name: ALIBABA_CLOUD_SAE_MAX_REQUESTS_PER_SECOND
 """

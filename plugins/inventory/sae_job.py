@@ -21,7 +21,8 @@ description:
   - Values from the API are untrusted data. A tag value or description that contains C({{ ... }}) stays text in
     host variables, in O(compose), O(groups) and O(keyed_groups) results and in plays, on every supported
     ansible-core version.
-  - With C(-vvv), the number of API requests and retries of the run is shown.
+  - With C(-vvv), the number of API requests and retries of the run is shown, with the calls the API's flow
+    control refused and the rate the client settled on (see O(max_requests_per_second)).
 extends_documentation_fragment:
   - alicloud.sae.common
   - alicloud.sae.common.inventory
@@ -448,14 +449,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError("alicloud.sae.sae_job: %s" % self._fail_message(error, None, options)) from None
         except ImportError as error:
             raise AnsibleParserError("alicloud.sae.sae_job requires the Python library %s." % error.name) from None
+        rate = stats["rate_limit"]
         self.display.vvv(
-            "alicloud.sae.sae_job: %d listing(s), %d API request(s), %d retr%s%s"
+            "alicloud.sae.sae_job: %d listing(s), %d API request(s), %d retr%s%s; %d throttled, %s"
             % (
                 len(queries),
                 stats["requests"],
                 stats["retries"],
                 "y" if stats["retries"] == 1 else "ies",
                 (" %s" % stats["retried_codes"]) if stats["retried_codes"] else "",
+                stats["throttled"],
+                "not rate-limited" if rate is None else "rate limited to %g requests/s" % rate,
             )
         )
         listings, failures = [], []

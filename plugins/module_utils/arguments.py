@@ -12,6 +12,7 @@ the module and the inventory plugin alike.
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from ansible.module_utils.basic import env_fallback
@@ -40,6 +41,7 @@ OPTION_ENV = {
     # exchanged for (ACK RRSA sets it in pods); reading it here would assume that role twice.
     "role_arn": ["ALIBABA_CLOUD_SAE_ROLE_ARN"],
     "endpoint": ["ALIBABA_CLOUD_SAE_ENDPOINT"],
+    "max_requests_per_second": ["ALIBABA_CLOUD_SAE_MAX_REQUESTS_PER_SECOND"],
 }
 
 
@@ -66,6 +68,7 @@ COMMON_ARGUMENT_SPEC = {
     "timeout": {"type": "float", "default": 30.0},
     "max_retries": {"type": "int", "default": 5},
     "max_concurrency": {"type": "int", "default": DEFAULT_MAX_CONCURRENCY},
+    "max_requests_per_second": _with_env("max_requests_per_second", {"type": "float"}),
 }
 
 # Filters of ListJobs, as module options (the inventory plugin offers namespaces and tags).
@@ -101,6 +104,9 @@ def validate_client_params(params: dict, regions: list) -> None:
     max_retries = params.get("max_retries")
     if max_retries is not None and not (isinstance(max_retries, int) and 0 <= max_retries <= MAX_RETRIES):
         raise SaeParameterError("max_retries must be a whole number from 0 to %d, got %r." % (MAX_RETRIES, max_retries))
+    rate = params.get("max_requests_per_second")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < math.inf):
+        raise SaeParameterError("max_requests_per_second must be a number above 0, got %r." % (rate,))
 
 
 def validate_page_size(page_size: object) -> int:

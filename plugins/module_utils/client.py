@@ -28,6 +28,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.credentials import re
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import job_key, normalise_job, read_page
 from ansible_collections.alicloud.sae.plugins.module_utils.paging import Page, list_all
+from ansible_collections.alicloud.sae.plugins.module_utils.ratelimit import RateLimiter
 from ansible_collections.alicloud.sae.plugins.module_utils.retries import RetryPolicy
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import Transport
 from ansible_collections.alicloud.sae.plugins.module_utils.version import COLLECTION_VERSION
@@ -86,7 +87,7 @@ class SaeClient:
 
     ``params`` holds the common options (see the ``alicloud.sae.common`` doc fragment).
     Nothing is sent before every option has been checked. Every request of every listing runs in one pool
-    of ``max_concurrency`` threads, which bounds the requests in flight overall.
+    of ``max_concurrency`` threads, which bounds the requests in flight overall, and waits for one rate limiter.
     """
 
     def __init__(
@@ -111,6 +112,8 @@ class SaeClient:
                 validate_certs=_option(params, "validate_certs"),
                 retry_policy=RetryPolicy(max_retries=_option(params, "max_retries")),
                 pool_size=max_concurrency,
+                # One limiter for every listing, region and page of this client: they share one quota.
+                rate_limiter=RateLimiter(ceiling=params.get("max_requests_per_second")),
             )
         self.transport = transport
         self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="sae-page")
@@ -127,7 +130,7 @@ class SaeClient:
 
     @property
     def stats(self) -> dict:
-        return self.transport.stats.as_dict()
+        return dict(self.transport.stats.as_dict(), **self.transport.rate_limiter.as_dict())
 
     def _fetch_page(self, region: str, parameters: dict, page_size: int, number: int) -> Page:
         answer = self.transport.call(region, dict(parameters, PageSize=str(page_size), CurrentPage=str(number)))

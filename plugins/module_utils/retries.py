@@ -38,7 +38,12 @@ class RetryPolicy:
         return delay
 
 
+def is_throttling(error: SaeApiError) -> bool:
+    """The API's flow control refused the call (``Throttling*``, whatever the HTTP status, or HTTP 429)."""
+    return error.status == 429 or error.code.startswith("Throttling")
+
+
 def is_retryable(error: SaeApiError) -> bool:
-    if error.status is not None and (error.status == 429 or error.status >= 500):
+    if error.status is not None and error.status >= 500:
         return True
-    return error.code.startswith("Throttling") or error.code in TRANSIENT_CODES
+    return is_throttling(error) or error.code in TRANSIENT_CODES

@@ -22,7 +22,8 @@ from ansible_collections.alicloud.sae.plugins.module_utils import signing
 from ansible_collections.alicloud.sae.plugins.module_utils.answers import decode_answer, snippet
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import CredentialSource, redact
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeParameterError
-from ansible_collections.alicloud.sae.plugins.module_utils.retries import RetryPolicy, is_retryable
+from ansible_collections.alicloud.sae.plugins.module_utils.ratelimit import RateLimiter
+from ansible_collections.alicloud.sae.plugins.module_utils.retries import RetryPolicy, is_retryable, is_throttling
 
 try:
     import requests
@@ -132,6 +133,7 @@ class Transport:
         pool_size: int = 10,
         sleep: Callable[[float], None] = time.sleep,
         session: object | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         if requests is None:
             raise REQUESTS_IMPORT_ERROR  # the caller reports it as a missing requirement
@@ -144,6 +146,7 @@ class Transport:
         self.retry_policy = retry_policy or RetryPolicy()
         self._sleep = sleep
         self.stats = RequestStats()
+        self.rate_limiter = rate_limiter or RateLimiter()
         self._session = session if session is not None else _new_session(pool_size)
         self._environments: dict = {}
 
@@ -151,13 +154,19 @@ class Transport:
         self._session.close()
 
     def call(self, region: str, params: dict) -> dict:
-        """One logical call, retried as the policy allows; errors name the region."""
+        """One logical call, retried as the policy allows, each send when the rate limiter lets it go; errors
+        name the region."""
         endpoint = resolve_endpoint(self._endpoint_template, region)
         attempt = 0
         while True:
+            sent_at = self.rate_limiter.wait_turn()
             try:
-                return self._send(endpoint, params)
+                answer = self._send(endpoint, params)
+                self.rate_limiter.accepted()
+                return answer
             except SaeApiError as error:
+                if is_throttling(error):
+                    self.rate_limiter.throttled(sent_at)
                 if attempt >= self.retry_policy.max_retries or not is_retryable(error):
                     raise error.in_region(region) from None
                 self.stats.count_retry(error.code)

@@ -249,6 +249,19 @@ api_stats:
       description: How many retries each error code caused.
       type: dict
       sample: {"Throttling.User": 1}
+    throttled:
+      description: Calls the API's flow control refused (C(Throttling*) codes, HTTP 429), each retried as
+        O(max_retries) allows.
+      type: int
+      sample: 1
+    rate_limit:
+      description:
+        - The rate of requests per second the client allowed at the end, after adapting to the API's flow control
+          (and never above O(max_requests_per_second)).
+        - V(null) when no call was throttled and O(max_requests_per_second) is not set, that is when nothing was
+          limited.
+      type: float
+      sample: 7.5
 error:
   description: The API error that failed the task.
   returned: failure, when the API answered with an error

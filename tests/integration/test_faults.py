@@ -90,11 +90,15 @@ def test_module_result_is_complete_under_throttling_and_503s_and_reports_the_ret
     stats = emulator_stats(emulator)
     injected = _injected(stats)
     assert sum(injected.values()) >= 3, stats  # the faults really happened
-    assert run.result["api_stats"] == {
+    api_stats = dict(run.result["api_stats"])
+    rate_limit = api_stats.pop("rate_limit")
+    assert api_stats == {
         "requests": stats["requests"],
         "retries": sum(injected.values()),
         "retried_codes": injected,
+        "throttled": injected.get("Throttling.User", 0),
     }
+    assert rate_limit > 0 if injected.get("Throttling.User") else rate_limit is None
     # -vvv shows the result, and with it the retries
     shown = re.search(r'"retried_codes": \{([^}]*)\}', run.output)
     assert shown, run.output[-3000:]
@@ -124,6 +128,7 @@ def test_inventory_is_complete_under_throttling_and_503s_and_shows_the_retries_a
     assert (int(shown.group(1)), int(shown.group(2))) == (stats["requests"], sum(injected.values()))
     for code, count in injected.items():
         assert "'%s': %d" % (code, count) in shown.group(3)
+    assert "; %d throttled, rate limited to " % injected["Throttling.User"] in shown.group(3)
 
 
 # ---- jobs created and deleted while the pages are read -------------------------------------

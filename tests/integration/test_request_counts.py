@@ -25,7 +25,13 @@ def test_a_listing_of_one_page_is_one_request(tmp_path, safe_env, start_emulator
     run = run_module(tmp_path, credential_env(safe_env, emulator, "cn-beijing"), {"region": "cn-beijing"})
     assert run.returncode == 0, run.output
     assert len(run.result["jobs"]) == run.result["total_size"] == 150
-    assert run.result["api_stats"] == {"requests": 1, "retries": 0, "retried_codes": {}}
+    assert run.result["api_stats"] == {
+        "requests": 1,
+        "retries": 0,
+        "retried_codes": {},
+        "throttled": 0,
+        "rate_limit": None,  # nothing throttled, no ceiling: nothing limited, nothing waited for
+    }
     assert pages_asked(emulator) == Counter({("cn-beijing", 1): 1})
 
 

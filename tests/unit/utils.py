@@ -380,3 +380,21 @@ def serve_fake_api(api: FakeSaeApi, patch: Any) -> None:
     patch.setattr(requests.Session, "get", lambda session, url, **kwargs: api.get(url, **kwargs))
     patch.setattr(requests.Session, "request", refuse)
     patch.setattr(requests.adapters.HTTPAdapter, "send", refuse)
+
+
+class FakeClock:
+    """A clock that only moves when something sleeps on it (or ``advance`` is called): no real waiting."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

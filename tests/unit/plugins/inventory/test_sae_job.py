@@ -95,6 +95,7 @@ class FakeClient:
 
     instances: list = []
     data: dict = {}
+    rate_limit: float | None = 7.5
 
     def __init__(self, params, regions, max_concurrency=10, transport=None):
         self.params = params
@@ -116,6 +117,8 @@ class FakeClient:
             "requests": sum(len(call) for call in self.calls),
             "retries": 1,
             "retried_codes": {"Throttling": 1},
+            "throttled": 1,
+            "rate_limit": self.rate_limit,
         }
 
     def list_jobs_many(self, queries, page_size=200):
@@ -582,6 +585,15 @@ def test_credentials_from_environment_only(run, fake, monkeypatch):
     assert client.params["access_key_id"] == KEY_ID
     assert client.params["access_key_secret"] == SECRET
     assert client.params["endpoint"] == "http://127.0.0.1:1/{region}"
+    assert client.params["max_requests_per_second"] is None  # unset: no ceiling
+
+
+def test_max_requests_per_second_reaches_the_client(run, fake, monkeypatch):
+    run(base(max_requests_per_second=2.5))
+    assert fake.instances[-1].params["max_requests_per_second"] == 2.5
+    monkeypatch.setenv("ALIBABA_CLOUD_SAE_MAX_REQUESTS_PER_SECOND", "10")
+    run(base())
+    assert fake.instances[-1].params["max_requests_per_second"] == 10.0
 
 
 # ---- failures -----------------------------------------------------------------------------
@@ -630,9 +642,15 @@ def test_client_errors_become_parser_errors(run, fake, monkeypatch):
         run(base())
 
 
-def test_stats_are_shown_at_vvv(run):
+def test_stats_are_shown_at_vvv(run, fake, monkeypatch):
     result = run(base())
-    assert any("3 API request(s), 1 retry" in message for message in result.display.messages)
+    assert any(
+        "3 API request(s), 1 retry {'Throttling': 1}; 1 throttled, rate limited to 7.5 requests/s" in message
+        for message in result.display.messages
+    ), result.display.messages
+    monkeypatch.setattr(fake, "rate_limit", None)
+    result = run(base())
+    assert any("1 throttled, not rate-limited" in message for message in result.display.messages)
 
 
 def cache_config(tmp_path, **options):

@@ -87,6 +87,8 @@ def test_client_params_accept_defaults():
     arguments.validate_client_params({"timeout": 0.1, "max_retries": 0}, ["cn-beijing"])
     arguments.validate_client_params({"timeout": 5, "max_retries": 20}, ["cn-beijing"])
     arguments.validate_client_params({}, ["cn-beijing"])
+    for rate in (None, 10, 2.5, 0.1):
+        arguments.validate_client_params({"max_requests_per_second": rate}, ["cn-beijing"])
 
 
 @pytest.mark.parametrize(
@@ -99,6 +101,12 @@ def test_client_params_accept_defaults():
         ({"max_retries": -1}, "max_retries must be a whole number from 0 to 20"),
         ({"max_retries": 21}, "max_retries must be a whole number from 0 to 20"),
         ({"max_retries": 2.5}, "max_retries must be a whole number from 0 to 20"),
+        ({"max_requests_per_second": 0}, "max_requests_per_second must be a number above 0, got 0"),
+        ({"max_requests_per_second": -2.0}, "max_requests_per_second must be a number above 0"),
+        ({"max_requests_per_second": float("nan")}, "max_requests_per_second must be a number above 0"),
+        ({"max_requests_per_second": float("inf")}, "max_requests_per_second must be a number above 0"),
+        ({"max_requests_per_second": True}, "max_requests_per_second must be a number above 0, got True"),
+        ({"max_requests_per_second": "10"}, "max_requests_per_second must be a number above 0, got '10'"),
         ({"endpoint": "http://user:pw@127.0.0.1/{region}"}, "must not contain user information"),
         ({"endpoint": "http://127.0.0.1/{region}?x=1"}, "must not contain a query string"),
         ({"endpoint": "gopher://127.0.0.1/{region}"}, "must be an http:// or https:// URL"),

@@ -113,7 +113,13 @@ def test_a_failed_page_is_retried_within_its_read(fake_api, monkeypatch):
         assert app_ids(listing.jobs) == [job["AppId"] for job in raw]
     # page 3: 503, 503, then ok (the second and last retry max_retries allows), then in the confirming read
     assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5]
-    assert client.stats == {"requests": 12, "retries": 2, "retried_codes": {"ServiceUnavailable": 2}}
+    assert client.stats == {
+        "requests": 12,
+        "retries": 2,
+        "retried_codes": {"ServiceUnavailable": 2},
+        "throttled": 0,
+        "rate_limit": None,
+    }
 
 
 def test_listings_of_one_page_each_cost_one_request_each(fake_api):
@@ -122,7 +128,7 @@ def test_listings_of_one_page_each_cost_one_request_each(fake_api):
         fake_api.add_jobs(region, 100)
     with make_client(regions, max_concurrency=7) as client:
         listings = client.list_jobs_many([JobQuery(region) for region in regions])
-        assert client.stats == {"requests": 5, "retries": 0, "retried_codes": {}}
+        assert client.stats == {"requests": 5, "retries": 0, "retried_codes": {}, "throttled": 0, "rate_limit": None}
     assert [len(listing.jobs) for listing in listings] == [100] * 5
     assert [fake_api.pages_asked(region) for region in regions] == [[1]] * 5
 
@@ -255,7 +261,7 @@ def test_stats_count_requests(fake_api):
     with make_client() as client:
         client.list_jobs(JobQuery("cn-beijing"), page_size=2)
     # 3 pages read twice, none past the end
-    assert client.stats == {"requests": 6, "retries": 0, "retried_codes": {}}
+    assert client.stats == {"requests": 6, "retries": 0, "retried_codes": {}, "throttled": 0, "rate_limit": None}
 
 
 def test_client_options_reach_the_transport(fake_api):
@@ -333,6 +339,8 @@ def test_query_region_is_checked_before_any_request(fake_api, region):
         ({"endpoint": "http://u:p@127.0.0.1/{region}"}, ["cn-beijing"], 4, SaeParameterError, "user information"),
         ({"timeout": 0}, ["cn-beijing"], 4, SaeParameterError, "timeout"),
         ({"max_retries": 99}, ["cn-beijing"], 4, SaeParameterError, "max_retries"),
+        ({"max_requests_per_second": 0}, ["cn-beijing"], 4, SaeParameterError, "max_requests_per_second"),
+        ({"max_requests_per_second": "fast"}, ["cn-beijing"], 4, SaeParameterError, "max_requests_per_second"),
         ({}, ["cn-beijing"], 0, SaeParameterError, "max_concurrency"),
         ({}, ["cn-beijing"], 65, SaeParameterError, "max_concurrency"),
         ({"access_key_secret": None}, ["cn-beijing"], 4, SaeCredentialError, "access_key_secret is required"),
@@ -373,3 +381,36 @@ def test_a_listing_returns_the_confirming_read_normalised_once(fake_api, monkeyp
     assert listing.jobs[44]["last_job_state"] == "Succeeded"
     assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3]
     assert normalised == [job["AppId"] for job in raw]
+
+
+def test_one_rate_limiter_waits_before_every_send_of_every_listing_and_page(fake_api, monkeypatch):
+    from ansible_collections.alicloud.sae.plugins.module_utils import retries
+    from ansible_collections.alicloud.sae.plugins.module_utils.ratelimit import RateLimiter
+    from ansible_collections.alicloud.sae.tests.unit.utils import FakeClock
+
+    limiters, waits = [], []
+
+    class CountingLimiter(RateLimiter):
+        def wait_turn(self):
+            waits.append(1)
+            return super().wait_turn()
+
+    def make_limiter(ceiling=None):
+        clock = FakeClock()  # no real waiting, whatever the rate
+        limiters.append(CountingLimiter(ceiling, clock=clock, sleep=clock.sleep))
+        return limiters[-1]
+
+    monkeypatch.setattr(client_module, "RateLimiter", make_limiter)
+    monkeypatch.setattr(retries.RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.0)
+    regions = ("cn-beijing", "cn-hangzhou", "cn-shanghai")
+    for region in regions:
+        fake_api.add_jobs(region, 250)  # 3 pages of 100, read twice
+    fake_api.fail_once("cn-hangzhou", 400, "Throttling.User", "r-quota", page=2)
+    with make_client(regions, max_retries=1, max_requests_per_second=50.0) as client:
+        listings = client.list_jobs_many([JobQuery(region) for region in regions], page_size=100)
+        stats = client.stats
+    assert [len(listing.jobs) for listing in listings] == [250] * 3
+    assert len(limiters) == 1 and client.transport.rate_limiter is limiters[0]
+    assert len(waits) == len(fake_api.calls) == 3 * 6 + 1  # every send, the retry included
+    assert stats["throttled"] == 1 and stats["retried_codes"] == {"Throttling.User": 1}
+    assert 0 < stats["rate_limit"] <= 50.0  # lowered by the throttled call, never above the ceiling

@@ -27,10 +27,12 @@ from ansible_collections.alicloud.sae.plugins.module_utils.credentials import (
     resolve_credential_source,
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeParameterError
+from ansible_collections.alicloud.sae.plugins.module_utils.ratelimit import RateLimiter
 from ansible_collections.alicloud.sae.tests.unit.utils import (
     AK_ID,
     API_PATH,
     SECRET,
+    FakeClock,
     FakeResponse,
     ScriptedSession,
     check_signature,
@@ -42,7 +44,9 @@ PARAMS = {"Workload": "job", "PageSize": "200", "CurrentPage": "1", "Tags": '[{"
 
 
 def make_transport(session=None, endpoint=None, max_retries=3, rng=lambda: 0.5, timeout=30.0, **kwargs):
-    sleeps = []
+    sleeps = []  # the backoff's; the rate limiter waits on a fake clock of its own
+    limiter_clock = FakeClock()
+    kwargs.setdefault("rate_limiter", RateLimiter(clock=limiter_clock, sleep=limiter_clock.sleep))
     source = kwargs.pop("source", None) or resolve_credential_source(
         {"access_key_id": AK_ID, "access_key_secret": SECRET}
     )
@@ -195,6 +199,50 @@ def test_transient_errors_are_retried_until_success():
         "retries": 2,
         "retried_codes": {"ServiceUnavailable": 1, "Throttling.User": 1},
     }
+
+
+class RecordingLimiter(RateLimiter):
+    """A rate limiter that also records, in order, what the transport told it."""
+
+    def __init__(self, events):
+        clock = FakeClock()
+        super().__init__(clock=clock, sleep=clock.sleep)
+        self.events = events
+
+    def wait_turn(self):
+        self.events.append("wait")
+        return super().wait_turn()
+
+    def accepted(self):
+        self.events.append("accepted")
+        super().accepted()
+
+    def throttled(self, sent_at):
+        self.events.append("throttled")
+        super().throttled(sent_at)
+
+
+def test_every_send_retries_included_waits_for_the_rate_limiter_and_tells_it_the_outcome():
+    events = []
+    session = ScriptedSession(
+        api_error(400, "Throttling.User", "r-1"),  # flow control, whatever the HTTP status
+        api_error(429, "TooManyRequests", "r-2"),
+        api_error(503, "ServiceUnavailable", "r-3"),  # retried, but no flow control
+        FakeResponse(200, ok_answer([{"AppId": "a"}], request_id="r-4")),
+    )
+    client, sleeps = make_transport(session, max_retries=5, rate_limiter=RecordingLimiter(events))
+    client.call("cn-beijing", {"Workload": "job"})
+    assert events == ["wait", "throttled", "wait", "throttled", "wait", "wait", "accepted"]
+    assert len(sleeps) == 3  # the jittered backoff stays, before each retry
+    assert client.rate_limiter.as_dict()["throttled"] == 2
+
+
+def test_a_throttled_call_that_exhausts_its_retries_is_counted_too():
+    session = ScriptedSession(*[api_error(400, "Throttling.Api", "r-%d" % n) for n in range(3)])
+    client, _sleeps = make_transport(session, max_retries=2)
+    with pytest.raises(SaeApiError, match="Throttling.Api"):
+        client.call("cn-beijing", {"Workload": "job"})
+    assert client.rate_limiter.as_dict()["throttled"] == 3
 
 
 def test_retries_stop_at_max_retries_and_name_code_request_id_region():

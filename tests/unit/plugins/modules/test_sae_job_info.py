@@ -45,6 +45,8 @@ def run(monkeypatch, **args):
         ({"max_concurrency": 0}, "max_concurrency must be a whole number from 1 to 64"),
         ({"max_retries": 50}, "max_retries must be a whole number from 0 to 20"),
         ({"timeout": 0}, "timeout must be a number of seconds above 0"),
+        ({"max_requests_per_second": 0}, "max_requests_per_second must be a number above 0, got 0.0"),
+        ({"max_requests_per_second": "fast"}, "argument 'max_requests_per_second' is of type"),
         ({"access_key_secret": None}, "access_key_secret is required when access_key_id is set"),
         ({"unknown_option": 1}, "Unsupported parameters"),
     ],
@@ -69,7 +71,13 @@ def test_lists_every_job(fake_api, monkeypatch):
     assert all(tuple(job) == JOB_KEYS for job in result["jobs"])
     assert result["jobs"][0]["tags"] == {"team": "t0"}
     # 3 pages, read twice: page 1, pages 2 and 3, then the confirming read of all three
-    assert result["api_stats"] == {"requests": 6, "retries": 0, "retried_codes": {}}
+    assert result["api_stats"] == {
+        "requests": 6,
+        "retries": 0,
+        "retried_codes": {},
+        "throttled": 0,
+        "rate_limit": None,
+    }
     assert fake_api.pages_asked() == [1, 1, 2, 2, 3, 3]
     assert SECRET not in json.dumps(result)
 
@@ -125,6 +133,14 @@ def test_region_and_keys_from_the_environment(fake_api, monkeypatch):
     outcome, result = run_module(sae_job_info.main, {}, monkeypatch)
     assert outcome == "exit"
     assert result["jobs"][0]["region_id"] == "cn-hangzhou"
+
+
+def test_max_requests_per_second_from_the_environment_is_the_ceiling_reported(fake_api, monkeypatch):
+    fake_api.add_jobs("cn-beijing", 3)
+    monkeypatch.setenv("ALIBABA_CLOUD_SAE_MAX_REQUESTS_PER_SECOND", "1000")
+    outcome, result = run(monkeypatch)
+    assert outcome == "exit"
+    assert (result["api_stats"]["throttled"], result["api_stats"]["rate_limit"]) == (0, 1000.0)
 
 
 def test_check_mode_lists_as_usual(fake_api, monkeypatch):
@@ -186,6 +202,8 @@ def test_transient_error_is_retried(fake_api, monkeypatch):
         "requests": 2,
         "retries": 1,
         "retried_codes": {"ServiceUnavailable": 1},
+        "throttled": 0,  # a 503 is no flow control: nothing is rate-limited
+        "rate_limit": None,
     }
 
 
