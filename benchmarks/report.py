@@ -32,15 +32,16 @@ def listing_figures(log: list, latency_s: float) -> dict:
     region, and round trips (None without latency, or without an answer)."""
     entries = [entry for entry in log if entry["action"] == "ListJobs"]
     answered = [entry["answered"] for entry in entries if entry["answered"] is not None]
-    round_trips = None
-    if answered and latency_s > 0:
-        round_trips = (max(answered) - min(entry["arrived"] for entry in entries)) / latency_s
+    # The listing as the API saw it: from the first request in to the last answer out.
+    span = max(answered) - min(entry["arrived"] for entry in entries) if answered else None
+    round_trips = span / latency_s if span is not None and latency_s > 0 else None
     return {
         "requests": len(entries),
         "served": sum(entry["status"] == 200 for entry in entries),
         "refused": sum(entry["status"] != 200 for entry in entries),
         "past_total": sum(past_total(entry) for entry in entries),
         "totals": {entry["region"]: entry["total"] for entry in entries if entry.get("total") is not None},
+        "span_s": span,
         "round_trips": round_trips,
     }
 
@@ -90,6 +91,21 @@ def round_trips_row(what: str, runs: list) -> Row:
     return Row(
         "round trips at %g s: %s" % (LATENCY_MS / 1000, what), statistics.median(figures), "%.2f", ROUND_TRIPS_GOAL
     )
+
+
+def quota_rows(what: str, runs: list, quota: float, refused_goal: float) -> list:
+    """Under an account quota of ``quota`` requests/s: refused calls against served ones, and the listing's span
+    against the quota's pace (served calls / quota), both medians of ``runs``. Goals: ``refused_goal``, and at
+    most 1.5 x the pace + 1 s."""
+    refused = statistics.median(run["refused"] / run["served"] for run in runs)
+    span = statistics.median(run["span_s"] for run in runs)
+    pace = statistics.median(run["served"] for run in runs) / quota
+    head = "quota %g requests/s, %s (median of %d)" % (quota, what, len(runs))
+    counts = ", ".join("%d/%d" % (run["refused"], run["served"]) for run in runs)
+    return [
+        Row("%s: refused / served (%s)" % (head, counts), refused, "%.2f", refused_goal),
+        Row("%s: listing s, quota's pace %.1f s" % (head, pace), span, "%.1f", 1.5 * pace + 1),
+    ]
 
 
 def past_total_row(runs: list) -> Row:

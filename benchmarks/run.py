@@ -60,6 +60,7 @@ from report import (  # noqa: E402
     listing_figures,
     markdown,
     past_total_row,
+    quota_rows,
     requests_row,
     round_trips_row,
     spread,
@@ -79,6 +80,7 @@ FULL = {
     "growth_jobs": [500, 1000, 2000, 5000, 10000, 20000],
     "growth_regions": [1, 3, 5, 10, 15],
     "growth_regions_jobs": 5000,
+    "quota_rps": 10,
 }
 QUICK = dict(
     FULL, repeats=1, round_trip_repeats=1, module_jobs=400, inventory_jobs=500, inventory_regions=2,
@@ -185,9 +187,9 @@ class Bench:
         command = [BIN / "ansible-playbook", "-i", "localhost,", "-c", "local", book]
         return self.measure(label, emulator, latency_ms, command, jobs=jobs, regions=1)
 
-    def source(self, emulator: EmulatorProcess, cache: bool = False) -> Path:
-        """A ``*.sae_job.yml`` inventory source listing every region of ``emulator``."""
-        config = {"plugin": "alicloud.sae.sae_job", "regions": emulator.info["regions"]}
+    def source(self, emulator: EmulatorProcess, cache: bool = False, **options) -> Path:
+        """A ``*.sae_job.yml`` inventory source listing every region of ``emulator``, with ``options``."""
+        config = {"plugin": "alicloud.sae.sae_job", "regions": emulator.info["regions"], **options}
         config.update(endpoint=emulator.endpoint, access_key_id=KEY_ID, access_key_secret=KEY_SECRET)
         if cache:
             config.update(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_timeout=3600)
@@ -300,11 +302,27 @@ def bench_growth(bench: Bench) -> list:
     return rows + [Row(figure, largest["max_rss_kib"] / floor["max_rss_kib"], "%.1fx")]
 
 
+def bench_quota(bench: Bench) -> list:
+    """The cold inventory under the account's flow control (the emulator's --quota-rps, a token bucket refilled
+    before each run): the adaptive limiter alone (goal: refused <= 40 % of served), then with
+    max_requests_per_second at the quota (goal: <= 5 %)."""
+    quota, jobs, count = bench.scale["quota_rps"], bench.scale["inventory_jobs"], bench.scale["inventory_regions"]
+    cases = [("adaptive", {}, 0.40), ("max_requests_per_second %g" % quota, {"max_requests_per_second": quota}, 0.05)]
+    rows = []
+    for what, options, refused_goal in cases:
+        with bench.emulator(jobs, REGIONS[:count], "--quota-rps", str(quota)) as emulator:
+            source = bench.source(emulator, **options)
+            runs = [bench.inventory("quota, " + what, emulator, 0, source) for _run in range(bench.scale["repeats"])]
+        rows += quota_rows("%s, %s" % (spread(jobs, count), what), runs, quota, refused_goal)
+    return rows
+
+
 BENCHES = {
     "requests": bench_requests,
     "round_trips": bench_round_trips,
     "warm_cache": bench_warm_cache,
     "growth": bench_growth,
+    "quota": bench_quota,
 }
 
 

@@ -30,6 +30,7 @@ def test_round_trips_run_from_the_first_request_in_to_the_last_answer_out():
         {"action": "AssumeRole", "arrived": 5.0, "answered": 20.0, "status": 200},  # not a listing's request
     ]
     figures = report.listing_figures(log, latency_s=1.0)
+    assert figures["span_s"] == pytest.approx(2.3)
     assert figures["round_trips"] == pytest.approx(2.3)
     assert report.listing_figures(log, latency_s=0.5)["round_trips"] == pytest.approx(4.6)
     assert figures["requests"] == 3 and figures["served"] == 3 and figures["refused"] == 0
@@ -39,7 +40,31 @@ def test_a_hung_request_has_no_answer_and_no_latency_no_round_trips():
     log = [entry(1, 400, arrived=1.0, answered=2.0), entry(2, None, arrived=2.0, answered=None, status=0)]
     assert report.listing_figures(log, latency_s=1.0)["round_trips"] == pytest.approx(1.0)
     assert report.listing_figures(log, latency_s=0)["round_trips"] is None
+    assert report.listing_figures(log, latency_s=0)["span_s"] == pytest.approx(1.0)  # a span needs no latency
     assert report.listing_figures([], latency_s=1.0)["round_trips"] is None
+    assert report.listing_figures([], latency_s=1.0)["span_s"] is None
+
+
+def _quota_run(refused: int, served: int, span_s: float) -> dict:
+    return {"refused": refused, "served": served, "span_s": span_s}
+
+
+def test_quota_rows_give_refused_per_served_and_the_span_against_the_quotas_pace():
+    runs = [_quota_run(10, 50, 5.8), _quota_run(6, 50, 5.3), _quota_run(25, 50, 9.9)]
+    refused, span = report.quota_rows("5000 jobs / 5 regions, adaptive", runs, 10, 0.40)
+    assert (
+        refused.figure
+        == "quota 10 requests/s, 5000 jobs / 5 regions, adaptive (median of 3): refused / served (10/50, 6/50, 25/50)"
+    )
+    assert (refused.value, refused.goal, refused.met) == (pytest.approx(0.2), 0.40, True)
+    assert span.figure.endswith("listing s, quota's pace 5.0 s")
+    assert (span.value, span.goal, span.met) == (5.8, 8.5, True)  # at most 1.5 x 5 s + 1 s
+
+
+def test_quota_rows_miss_their_goals_past_them():
+    refused, span = report.quota_rows("x", [_quota_run(3, 50, 8.6)], 10, 0.05)
+    assert (refused.value, refused.met) == (pytest.approx(0.06), False)
+    assert (span.value, span.met) == (8.6, False)
 
 
 def test_served_and_refused_requests():
