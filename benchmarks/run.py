@@ -137,7 +137,9 @@ def run(command: list, env: dict, cwd: Path) -> dict:
     log, report = cwd / ("run-%s.log" % uuid.uuid4().hex[:8]), cwd / ("run-%s.json" % uuid.uuid4().hex[:8])
     with open(log, "w", encoding="utf-8") as output:
         command = [sys.executable, "-c", _MEASURE, str(report), *map(str, command)]
-        done = subprocess.run(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, timeout=900)
+        done = subprocess.run(
+            command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, timeout=900, check=False
+        )
     if done.returncode != 0:
         output = log.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise RuntimeError("%s failed (%d):\n%s" % (command[4:6], done.returncode, output))

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) alicloud.sae contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -28,10 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sync_copy import copy_sources
@@ -240,7 +239,7 @@ def run_suites(collection: Path, suites: tuple, label: str) -> set:
 
 
 def main(argv: list | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--full", action="store_true", help="run %s for every mutant" % ", ".join(FULL_SUITES))
     parser.add_argument("--only", nargs="+", choices=[mutant.name for mutant in MUTANTS], help="these mutants only")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copies (their paths are printed)")

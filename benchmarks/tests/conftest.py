@@ -12,4 +12,4 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # The network guard every test process shares (tests/netguard).
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "netguard"))
 
-from netguard_pytest import netguard_each_test, pytest_sessionfinish  # noqa: F401
+from netguard_pytest import netguard_each_test, pytest_sessionfinish  # noqa: F401  # pylint: disable=unused-import

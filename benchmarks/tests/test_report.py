@@ -6,8 +6,8 @@ the table, docs/performance.md and its chart."""
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 import chart
 import pytest

@@ -7,6 +7,7 @@ client must re-sign each retry.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from dataclasses import asdict, dataclass, field, fields
@@ -102,9 +103,10 @@ class Faults:
             raise ValueError("sparse must be true or false, got %r" % (self.sparse,))
         self.seed = int(self.seed)
         if self.quota_rps is not None:
-            if isinstance(self.quota_rps, bool) or not float(self.quota_rps) > 0:
+            rate = float(self.quota_rps)
+            if isinstance(self.quota_rps, bool) or not math.isfinite(rate) or rate <= 0:
                 raise ValueError("quota_rps must be a number of requests/s above 0, got %r" % (self.quota_rps,))
-            self.quota_rps = float(self.quota_rps)
+            self.quota_rps = rate
 
     @classmethod
     def from_dict(cls, document: dict | None) -> Faults:

@@ -30,7 +30,7 @@ for _path in (EMULATOR_DIR, HERE, os.path.join(os.path.dirname(EMULATOR_DIR), "t
 import pytest  # noqa: E402
 
 # The network guard every test process shares (tests/netguard): this one and every child it starts.
-from netguard_pytest import netguard_each_test, pytest_sessionfinish  # noqa: E402, F401
+from netguard_pytest import netguard_each_test, pytest_sessionfinish  # noqa: E402, F401  # pylint: disable=unused-import
 
 from sae_emulator import EmulatorServer, data, generate  # noqa: E402
 

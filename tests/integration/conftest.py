@@ -22,7 +22,7 @@ for _path in (REPO / "emulator", REPO / "tests" / "netguard"):  # also when PYTH
 
 # The network guard every test process shares (tests/netguard): this one and every child it starts.
 import sae_netguard  # noqa: E402
-from netguard_pytest import netguard_each_test, pytest_sessionfinish  # noqa: E402, F401
+from netguard_pytest import netguard_each_test, pytest_sessionfinish  # noqa: E402, F401  # pylint: disable=unused-import
 
 from sae_emulator.process import EmulatorProcess  # noqa: E402
 

@@ -57,7 +57,7 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 # The network guard every test process shares (tests/netguard): this one and every child it starts.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "netguard"))
 import sae_netguard  # noqa: E402
-from netguard_pytest import netguard_each_test, pytest_sessionfinish  # noqa: E402, F401
+from netguard_pytest import netguard_each_test, pytest_sessionfinish  # noqa: E402, F401  # pylint: disable=unused-import
 
 # No example database in the tree (ansible-test runs from the collection root); no deadline,
 # since a loaded CI machine makes timing-based failures meaningless.

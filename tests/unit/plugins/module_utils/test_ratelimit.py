@@ -19,7 +19,7 @@ def make_limiter(ceiling=None):
 
 
 def send_times(limiter, count):
-    return [limiter.wait_turn() for _ in range(count)]
+    return [limiter.wait_turn() for _unused in range(count)]
 
 
 def gaps(times):
@@ -28,7 +28,7 @@ def gaps(times):
 
 def throttled_after_accepting(limiter, clock, accepted):
     """``accepted`` calls answered within the last second, then a call sent now is throttled."""
-    for _ in range(accepted):
+    for _unused in range(accepted):
         limiter.accepted()
         clock.advance(0.01)
     limiter.throttled(limiter.wait_turn())
@@ -36,7 +36,7 @@ def throttled_after_accepting(limiter, clock, accepted):
 
 def test_nothing_is_limited_until_a_call_is_throttled():
     limiter, clock = make_limiter()
-    for _ in range(100):
+    for _unused in range(100):
         assert limiter.wait_turn() == clock.now
         limiter.accepted()
     assert clock.sleeps == []
@@ -63,7 +63,7 @@ def test_a_throttled_call_lowers_the_rate_to_beta_times_the_rate_accepted_over_t
 
 def test_calls_accepted_more_than_a_second_before_do_not_count():
     limiter, clock = make_limiter()
-    for _ in range(10):
+    for _unused in range(10):
         limiter.accepted()
     clock.advance(2.0)
     throttled_after_accepting(limiter, clock, 3)
@@ -74,7 +74,7 @@ def test_calls_sent_before_the_rate_was_lowered_do_not_lower_it_again():
     limiter, clock = make_limiter()
     burst = send_times(limiter, 20)  # all at once: nothing is limited yet
     clock.advance(0.05)  # the answers come back
-    for _ in range(10):
+    for _unused in range(10):
         limiter.accepted()
     for sent_at in burst[10:]:  # the other ten come back throttled
         limiter.throttled(sent_at)
@@ -90,7 +90,7 @@ def test_the_rate_climbs_back_to_where_it_was_cut_then_past_it():
     throttled_after_accepting(limiter, clock, 10)
     plateau = (10 * (1 - BETA) / SCALE) ** (1 / 3)
     rates = []
-    for _ in range(12):
+    for _unused in range(12):
         rates.append(limiter.as_dict()["rate_limit"])
         clock.advance(0.5)
     assert rates[0] == pytest.approx(7.0)
