@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -236,24 +237,36 @@ def test_answer_without_data_is_an_invalid_response(fake_api, monkeypatch):
     )
 
 
+def _answers_held_until_in_flight(api, count):
+    """``before_answer`` for ``api``: each answer waits until ``count`` requests are in flight (or 0.3 s have
+    passed, for the last ones of a read), so that a pool of ``count`` fills up and a larger one would go past."""
+
+    def hold(region, page):
+        deadline = time.monotonic() + 0.3
+        while api._in_flight < count and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+    return hold
+
+
 def test_max_concurrency_bounds_requests_in_flight(fake_api):
     fake_api.add_jobs("cn-beijing", 100)
-    fake_api.delay = 0.03
+    fake_api.before_answer = _answers_held_until_in_flight(fake_api, 4)  # one more than the pool takes
     with make_client(max_concurrency=3) as client:
         listing = client.list_jobs(JobQuery("cn-beijing"), page_size=10)
     assert len(listing.jobs) == 100
-    assert 1 < fake_api.max_in_flight <= 3
+    assert fake_api.max_in_flight == 3
 
 
 def test_max_concurrency_bounds_requests_across_listings(fake_api):
     regions = ["cn-beijing", "cn-hangzhou", "cn-shanghai", "cn-shenzhen", "cn-chengdu"]
     for region in regions:
         fake_api.add_jobs(region, 30)
-    fake_api.delay = 0.02
+    fake_api.before_answer = _answers_held_until_in_flight(fake_api, 5)  # one more than the pool takes
     with make_client(regions=regions, max_concurrency=4) as client:
         results = client.list_jobs_many([JobQuery(region) for region in regions], page_size=10)
     assert [len(result.jobs) for result in results] == [30] * 5
-    assert 1 < fake_api.max_in_flight <= 4
+    assert fake_api.max_in_flight == 4
 
 
 def test_stats_count_requests(fake_api):
