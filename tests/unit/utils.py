@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -264,7 +263,6 @@ class FakeSaeApi:
         self.secrets = {AK_ID: SECRET}
         self.failures: dict = {}  # region -> list of (page or None for any, status, body, headers), in order
         self.sticky_failures: dict = {}  # region -> (status, body, headers), every time
-        self.delay = 0.0
         self.gateway_request_ids = False  # True: UUID request ids, also in an x-acs-request-id header
         self.before_answer: Any = None  # called with (region, page number) before a page is answered
         self.calls: list = []
@@ -303,8 +301,6 @@ class FakeSaeApi:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:
-            if self.delay:
-                time.sleep(self.delay)
             return self._answer(url, parts, params, region, headers or {})
         finally:
             with self._lock:

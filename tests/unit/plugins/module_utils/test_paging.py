@@ -119,16 +119,22 @@ def test_every_item_exactly_once_in_api_order(count, page_size):
     assert len(store.fetches) == (1 if pages == 1 else 2 * pages)
 
 
-def test_api_order_is_kept_when_later_pages_finish_first(pool):
+def test_api_order_is_kept_when_later_pages_finish_first():
     store = OffsetStore(40, 5)  # 8 pages
+    fetched = {number: threading.Event() for number in range(1, 10)}
+    fetched[9].set()  # there is no page 9: page 8 goes first
 
-    def slow_early_pages(number):
-        time.sleep((8 - number) * 0.01)
-        return store.fetch_page(number)
+    def last_page_first(number):
+        if number > 1:  # each page after page 1 is served once the page after it has been
+            assert fetched[number + 1].wait(timeout=10)
+        page = store.fetch_page(number)
+        fetched[number].set()
+        return page
 
-    listing = paging.list_all(slow_early_pages, 5, pool, key)
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        listing = paging.list_all(last_page_first, 5, executor, key)
     assert_exact(listing, store)
-    assert store.fetches[1:] != sorted(store.fetches[1:]), "the pages did not finish out of order"
+    assert store.fetches[:8] == [1, 8, 7, 6, 5, 4, 3, 2]
 
 
 def test_pages_after_the_first_are_fetched_concurrently_within_the_pool():
@@ -142,7 +148,11 @@ def test_pages_after_the_first_are_fetched_concurrently_within_the_pool():
             state["max"] = max(state["max"], state["in_flight"])
             if number == 1 and state["alone_first"] is None:  # the first read's page 1 (the re-read has all at once)
                 state["alone_first"] = state["in_flight"] == 1
-        time.sleep(0.05)
+        # Served once one more request than the pool takes is in flight (or 0.3 s passed): a pool of 4 fills up,
+        # and a larger one would show.
+        deadline = time.monotonic() + 0.3
+        while state["in_flight"] < 5 and time.monotonic() < deadline:
+            time.sleep(0.002)
         with lock:
             state["in_flight"] -= 1
         return store.fetch_page(number)
@@ -150,7 +160,7 @@ def test_pages_after_the_first_are_fetched_concurrently_within_the_pool():
     with ThreadPoolExecutor(max_workers=4) as executor:
         listing = paging.list_all(fetch, 10, executor, key)
     assert_exact(listing, store)
-    assert 1 < state["max"] <= 4
+    assert state["max"] == 4
     assert state["alone_first"] is True  # page 1 first: it gives the total
 
 
