@@ -48,15 +48,20 @@ options:
     description:
       - ARN of a RAM role to assume with STS AssumeRole. The role is assumed with the credentials of
         O(access_key_id) and O(access_key_secret) if set, else of O(profile), else of the default chain.
-      - If not set, the E(ALIBABA_CLOUD_SAE_ROLE_ARN) environment variable is used (an AWX credential can inject it).
+      - If not set, the E(ALIBABA_CLOUD_SAE_ROLE_ARN) (an AWX credential can inject it) or E(ALICLOUD_ASSUME_ROLE_ARN)
+        environment variable is used.
+      - The alias C(alicloud_assume_role_arn) and E(ALICLOUD_ASSUME_ROLE_ARN) are the names C(alibaba.alicloud) uses.
       - E(ALIBABA_CLOUD_ROLE_ARN) is deliberately not read. C(alibabacloud-credentials) reads it as the role an
         OIDC token is exchanged for (ACK RRSA sets it in pods), so reading it here would assume that role twice.
     type: str
+    aliases: [alicloud_assume_role_arn]
   role_session_name:
     description:
       - Session name used when assuming O(role_arn).
-      - Defaults to V(ansible-alicloud-sae).
+      - If not set, the E(ALICLOUD_ASSUME_ROLE_SESSION_NAME) environment variable is used (the name
+        C(alibaba.alicloud) uses, as is the alias C(alicloud_assume_role_session_name)), else V(ansible-alicloud-sae).
     type: str
+    aliases: [alicloud_assume_role_session_name]
   sts_endpoint:
     description:
       - STS endpoint (host, optionally with a port) used to assume O(role_arn),
@@ -142,7 +147,11 @@ options:
       - name: ALIBABA_CLOUD_PROFILE
   role_arn:
     env:
+      - name: ALICLOUD_ASSUME_ROLE_ARN
       - name: ALIBABA_CLOUD_SAE_ROLE_ARN
+  role_session_name:
+    env:
+      - name: ALICLOUD_ASSUME_ROLE_SESSION_NAME
   endpoint:
     env:
       - name: ALIBABA_CLOUD_SAE_ENDPOINT

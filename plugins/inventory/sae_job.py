@@ -216,6 +216,15 @@ profile: automation
 role_arn: acs:ram::123456789012****:role/sae-readonly
 
 ---
+# The same with alibaba.alicloud's option names (its ALICLOUD_ASSUME_ROLE_ARN and
+# ALICLOUD_ASSUME_ROLE_SESSION_NAME environment variables are read too).
+plugin: alicloud.sae.sae_job
+regions: [cn-shanghai]
+profile: automation
+alicloud_assume_role_arn: acs:ram::123456789012****:role/sae-readonly
+alicloud_assume_role_session_name: ansible-inventory
+
+---
 # Against the local SAE emulator (see emulator/README.md), with its demo credentials.
 plugin: alicloud.sae.sae_job
 regions: [cn-beijing, cn-hangzhou, cn-shanghai]

@@ -39,7 +39,9 @@ OPTION_ENV = {
     "profile": ["ALIBABA_CLOUD_PROFILE", "ALICLOUD_PROFILE"],
     # Not ALIBABA_CLOUD_ROLE_ARN: alibabacloud-credentials reads that one as the role an OIDC token is
     # exchanged for (ACK RRSA sets it in pods); reading it here would assume that role twice.
-    "role_arn": ["ALIBABA_CLOUD_SAE_ROLE_ARN"],
+    "role_arn": ["ALIBABA_CLOUD_SAE_ROLE_ARN", "ALICLOUD_ASSUME_ROLE_ARN"],
+    # Not ALIBABA_CLOUD_ROLE_SESSION_NAME either: the OIDC exchange of alibabacloud-credentials reads it.
+    "role_session_name": ["ALICLOUD_ASSUME_ROLE_SESSION_NAME"],
     "endpoint": ["ALIBABA_CLOUD_SAE_ENDPOINT"],
     "max_requests_per_second": ["ALIBABA_CLOUD_SAE_MAX_REQUESTS_PER_SECOND"],
 }
@@ -60,8 +62,11 @@ COMMON_ARGUMENT_SPEC = {
     ),
     "region": _with_env("region", {"type": "str", "aliases": ["alicloud_region", "region_id"]}),
     "profile": _with_env("profile", {"type": "str"}),
-    "role_arn": _with_env("role_arn", {"type": "str"}),
-    "role_session_name": {"type": "str"},
+    # alibaba.alicloud's names for the role, so its users' files and variables work unchanged.
+    "role_arn": _with_env("role_arn", {"type": "str", "aliases": ["alicloud_assume_role_arn"]}),
+    "role_session_name": _with_env(
+        "role_session_name", {"type": "str", "aliases": ["alicloud_assume_role_session_name"]}
+    ),
     "sts_endpoint": {"type": "str"},
     "endpoint": _with_env("endpoint", {"type": "str"}),
     "validate_certs": {"type": "bool", "default": True},

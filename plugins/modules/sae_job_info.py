@@ -128,6 +128,13 @@ EXAMPLES = r"""
     role_session_name: ansible
   register: sae_as_role
 
+- name: The same with alibaba.alicloud's option names
+  alicloud.sae.sae_job_info:
+    alicloud_region: cn-hangzhou
+    alicloud_assume_role_arn: acs:ram::123456789012****:role/sae-readonly
+    alicloud_assume_role_session_name: ansible
+  register: sae_as_role
+
 - name: Against the local SAE emulator (see emulator/README.md)
   alicloud.sae.sae_job_info:
     region: cn-beijing
