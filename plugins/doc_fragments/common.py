@@ -78,11 +78,23 @@ options:
     type: str
   validate_certs:
     description:
-      - Whether to verify the endpoint's TLS certificate. The E(REQUESTS_CA_BUNDLE) environment variable
-        names a CA bundle to verify against.
+      - Whether to verify the endpoint's TLS certificate, against O(ca_bundle).
       - Set to V(false) only for endpoints you trust, such as a local test server.
     type: bool
     default: true
+  ca_bundle:
+    description:
+      - Path of a PEM file of CA certificates to verify the endpoint's certificate with, for example the CA of a
+        TLS-inspecting proxy, V(/etc/pki/tls/certs/corp-ca.pem). It replaces the default trust store.
+      - If not set, the E(ALIBABA_CLOUD_CA_BUNDLE) environment variable is used, else the E(REQUESTS_CA_BUNDLE)
+        or E(CURL_CA_BUNDLE) environment variable (as C(requests) reads them). If none is set, the trust store is
+        the one C(requests) uses by default, the C(certifi) package's bundle, not the system store (a
+        C(requests) packaged by a Linux distribution may be patched to use the system store instead).
+      - A path that is not a file is an error before any request. Ignored when O(validate_certs=false).
+      - The vendor SDK calls this setting C(ca). It applies to the SAE API. STS, called for O(role_arn) by
+        C(alibabacloud-credentials), trusts the system store and C(certifi)'s bundle. Set E(SSL_CERT_FILE)
+        to add a CA there.
+    type: path
   timeout:
     description:
       - Seconds to wait for a connection and for each answer before the attempt counts as failed (and is retried).
@@ -158,4 +170,7 @@ options:
   max_requests_per_second:
     env:
       - name: ALIBABA_CLOUD_SAE_MAX_REQUESTS_PER_SECOND
+  ca_bundle:
+    env:
+      - name: ALIBABA_CLOUD_CA_BUNDLE
 """

@@ -209,6 +209,12 @@ keyed_groups:
     prefix: tag
 
 ---
+# Behind a TLS-inspecting proxy: verify the endpoint with the proxy's CA (or set ALIBABA_CLOUD_CA_BUNDLE).
+plugin: alicloud.sae.sae_job
+regions: [cn-beijing]
+ca_bundle: /etc/pki/tls/certs/corp-proxy-ca.pem
+
+---
 # Assume a RAM role, with the AccessKey from a credentials profile.
 plugin: alicloud.sae.sae_job
 regions: [cn-shanghai]

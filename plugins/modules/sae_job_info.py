@@ -135,6 +135,12 @@ EXAMPLES = r"""
     alicloud_assume_role_session_name: ansible
   register: sae_as_role
 
+- name: Behind a TLS-inspecting proxy, verify the endpoint with the proxy's CA
+  alicloud.sae.sae_job_info:
+    region: cn-beijing
+    ca_bundle: /etc/pki/tls/certs/corp-proxy-ca.pem
+  register: sae_jobs
+
 - name: Against the local SAE emulator (see emulator/README.md)
   alicloud.sae.sae_job_info:
     region: cn-beijing

@@ -83,3 +83,60 @@ def test_module_reads_alibaba_alicloud_role_environment_variables(tmp_path, safe
     refused = run_module(tmp_path, dict(env, ALICLOUD_ASSUME_ROLE_SESSION_NAME="x"), args)
     assert refused.result["failed"] is True
     assert "RoleSessionName" in refused.result["msg"]
+
+
+# ---- 4. ca_bundle ------------------------------------------------------------------------------------
+
+
+def _requests_made(emulator) -> int:
+    return emulator_stats(emulator)["requests"]
+
+
+def test_inventory_verifies_the_endpoint_with_ca_bundle(tmp_path, safe_env, emulator):
+    import certifi
+
+    https = emulator.info["https_endpoint"]
+    expected = {job["AppId"] for job in emulator_jobs(emulator, REGION)}
+    # The option wins over REQUESTS_CA_BUNDLE, here a bundle (certifi's) that does not hold the emulator's CA.
+    env = dict(safe_env, REQUESTS_CA_BUNDLE=certifi.where())
+    config = _config(emulator, [REGION], endpoint=https, max_retries=0, ca_bundle=emulator.info["ca_file"])
+    run = run_inventory(tmp_path, env, [write_config(tmp_path, config, "option")])
+    assert run.returncode == 0, run.output
+    assert _app_ids(run) == expected
+    # ALIBABA_CLOUD_CA_BUNDLE when the option is not set
+    unset = write_config(tmp_path, _config(emulator, [REGION], endpoint=https, max_retries=0), "unset")
+    run = run_inventory(tmp_path, dict(env, ALIBABA_CLOUD_CA_BUNDLE=emulator.info["ca_file"]), [unset])
+    assert run.returncode == 0, run.output
+    assert _app_ids(run) == expected
+    # Without either, certifi's bundle does not trust the emulator's CA.
+    run = run_inventory(tmp_path, env, [unset])
+    assert run.returncode != 0 and run.says("certificate verify failed", ignore_case=True), run.output[-3000:]
+
+
+def test_inventory_ca_bundle_that_is_not_a_file_fails_before_any_request(tmp_path, safe_env, emulator):
+    https = emulator.info["https_endpoint"]
+    before = _requests_made(emulator)
+    for name, path in (("missing", str(tmp_path / "no-such-ca.pem")), ("directory", str(tmp_path))):
+        config = _config(emulator, [REGION], endpoint=https, ca_bundle=path)
+        run = run_inventory(tmp_path, safe_env, [write_config(tmp_path, config, name)])
+        assert run.returncode != 0
+        assert run.says("ca_bundle %r is not a file" % path), run.output[-3000:]
+        assert "Traceback" not in run.output
+    assert _requests_made(emulator) == before
+
+
+def test_module_verifies_the_endpoint_with_ca_bundle(tmp_path, safe_env, emulator):
+    env = credential_env(safe_env, emulator, REGION, ALIBABA_CLOUD_SAE_ENDPOINT=emulator.info["https_endpoint"])
+    expected = [job["AppId"] for job in emulator_jobs(emulator, REGION)]
+    run = run_module(tmp_path, env, {"ca_bundle": emulator.info["ca_file"], "max_retries": 0})
+    assert run.result.get("failed") is not True, run.output
+    assert [job["app_id"] for job in run.result["jobs"]] == expected
+    run = run_module(tmp_path, dict(env, ALIBABA_CLOUD_CA_BUNDLE=emulator.info["ca_file"]), {"max_retries": 0})
+    assert run.result.get("failed") is not True, run.output
+    assert [job["app_id"] for job in run.result["jobs"]] == expected
+    before = _requests_made(emulator)
+    missing = str(tmp_path / "no-such-ca.pem")
+    run = run_module(tmp_path, env, {"ca_bundle": missing})
+    assert run.result["failed"] is True
+    assert "ca_bundle %r is not a file" % missing in run.result["msg"]
+    assert _requests_made(emulator) == before
