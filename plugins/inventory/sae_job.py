@@ -121,6 +121,11 @@ notes:
     C(meta refresh_inventory)) lists again and rewrites the entry.
   - Credential options may be vault-encrypted strings or Jinja2 templates (for example a C(lookup)), and are read
     from their environment variables when not set in the file, as AWX's cloud credentials provide them.
+  - Every text option of the connection (credentials, O(region), O(endpoint), ...), O(regions), O(namespaces)
+    and O(tags) may be a Jinja2 template. With O(use_extra_vars=true), these templates see the
+    extra vars (C(-e), for example a vaulted C(-e @secrets.yml)), as O(compose), O(groups), O(keyed_groups)
+    and O(hostnames) do. Without it, an extra var is undefined there, and the error names the option.
+    A secret from extra vars is no more shown or cached than any other.
 seealso:
   - module: alicloud.sae.sae_job_info
   - name: SAE ListJobs API
@@ -195,6 +200,15 @@ access_key_secret: !vault |
   63396265333966386166373632626539326166353965363262633030333630313338646335303630
   3438626666666137650a353638643435666633633964366338633066623234616432373231333331
   6564
+
+---
+# The secret, the regions and the endpoint from extra vars, for example a vaulted vars file:
+#   ansible-inventory -i prod.sae_job.yml -e @secrets.yml --ask-vault-pass --list
+plugin: alicloud.sae.sae_job
+use_extra_vars: true
+regions: "{{ sae_regions }}"
+access_key_id: "{{ sae_access_key_id }}"
+access_key_secret: "{{ sae_access_key_secret }}"
 
 ---
 # AWX / Automation Controller: an inventory source "Sourced from a project" pointing at this file.
@@ -304,6 +318,7 @@ def _describe_job(job: dict, region: str) -> str:
 
 
 _VAULT_TYPES = ("AnsibleVaultEncryptedUnicode", "EncryptedString")
+_EXTRA_VARS_HINT = " (variables given with -e/--extra-vars are seen only with use_extra_vars: true)"
 
 
 def _decrypted(value: Any) -> str:
@@ -332,7 +347,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _template(self, name: str, value: Any) -> Any:
         """A configuration value with vault decrypted and Jinja2 templates rendered."""
         if isinstance(value, list):
-            return [self._template(name, item) for item in value]
+            items = []
+            for item in value:
+                rendered = self._template(name, item)
+                # An entry that is a template of a list (regions: "{{ sae_regions }}") gives its items.
+                items.extend(rendered if isinstance(rendered, list) and isinstance(item, str) else [rendered])
+            return items
         if isinstance(value, dict):
             return {_plain(key): self._template(name, item) for key, item in value.items()}
         if type(value).__name__ in _VAULT_TYPES:
@@ -342,10 +362,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 value = self.templar.template(value)
             except Exception as error:
                 # The message names the option and the template's problem, never a rendered value.
-                raise AnsibleParserError("Could not template the %s option: %s" % (name, error)) from None
+                undefined = "undefined" in "%s" % error
+                hint = _EXTRA_VARS_HINT if undefined and not self.get_option("use_extra_vars") else ""
+                raise AnsibleParserError("Could not template the %s option: %s%s" % (name, error, hint)) from None
         return _plain(value)
 
     def _resolved_options(self) -> dict:
+        # Templates see the extra vars (-e) only with use_extra_vars, as compose, groups and hostnames do.
+        self.templar.available_variables = dict(self._vars or {}) if self.get_option("use_extra_vars") else {}
         options = {}
         for name in CLIENT_OPTIONS + ("regions", "namespaces", "tags", "max_concurrency"):
             value = self.get_option(name)

@@ -8,10 +8,23 @@ failure that must be clear."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
-from conftest import credential_env
+from conftest import DEMO_ACCESS_KEY_SECRET, credential_env
 from playbook_runner import run_module
-from proof_helpers import emulator_jobs, emulator_stats, inventory_config, run_inventory, write_config
+from proof_helpers import (
+    emulator_jobs,
+    emulator_stats,
+    flat,
+    inventory_config,
+    run_inventory,
+    run_playbook,
+    write_config,
+)
 
 REGION = "cn-beijing"
 REGIONS = ["cn-beijing", "cn-hangzhou"]
@@ -139,4 +152,88 @@ def test_module_verifies_the_endpoint_with_ca_bundle(tmp_path, safe_env, emulato
     run = run_module(tmp_path, env, {"ca_bundle": missing})
     assert run.result["failed"] is True
     assert "ca_bundle %r is not a file" % missing in run.result["msg"]
+    assert _requests_made(emulator) == before
+
+
+# ---- 1. extra vars in templated options --------------------------------------------------------------
+
+
+def _vaulted_vars_file(tmp_path: Path, env: dict, values: dict) -> tuple:
+    """``values`` as a vars file encrypted with ansible-vault, and the password file that opens it."""
+    password = tmp_path / "vault-password"
+    password.write_text("inventory-users-vault-password\n", encoding="utf-8")
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text(json.dumps(values), encoding="utf-8")
+    vault = str(Path(sys.executable).with_name("ansible-vault"))
+    subprocess.run(
+        [vault, "encrypt", "--vault-password-file", str(password), str(secrets)],
+        env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert secrets.read_text(encoding="utf-8").startswith("$ANSIBLE_VAULT")
+    return secrets, password
+
+
+def test_templated_options_see_vaulted_extra_vars_with_use_extra_vars(tmp_path, safe_env, emulator):
+    namespace = emulator_jobs(emulator, "cn-hangzhou")[0]["NamespaceId"]
+    secret = DEMO_ACCESS_KEY_SECRET
+    values = {
+        "sae_secret": secret,
+        "sae_regions": REGIONS,
+        "sae_endpoint": emulator.info["http_endpoint"],
+        "sae_namespace": namespace,
+    }
+    secrets, password = _vaulted_vars_file(tmp_path, safe_env, values)
+    config = _config(
+        emulator,
+        "{{ sae_regions }}",  # a list, as a template
+        use_extra_vars=True,
+        access_key_secret="{{ sae_secret }}",
+        endpoint="{{ sae_endpoint }}",
+        namespaces=["{{ sae_namespace }}"],
+        cache=True,
+        cache_plugin="ansible.builtin.jsonfile",
+        cache_connection=str(tmp_path / "cache"),
+    )
+    source = write_config(tmp_path, config, "prod")
+    args = ("-e", "@%s" % secrets, "--vault-password-file", str(password))
+    run = run_inventory(tmp_path, safe_env, [source], verbosity=4, extra_args=args)
+    assert run.returncode == 0, run.output
+    expected = {job["AppId"] for job in emulator_jobs(emulator, "cn-hangzhou") if job["NamespaceId"] == namespace}
+    assert expected and _app_ids(run) == expected
+    assert secret not in run.output and secret not in flat(run.output)
+    cached = [path for path in (tmp_path / "cache").rglob("*") if path.is_file()]
+    assert cached and not any(secret in path.read_text(errors="replace") for path in cached)
+    # ansible-playbook reads the same inventory with the same extra vars
+    out = tmp_path / "hosts.json"
+    play = [{
+        "hosts": "sae_jobs", "gather_facts": False,
+        "tasks": [{
+            "ansible.builtin.copy": {"dest": str(out), "content": "{{ ansible_play_hosts | to_json }}"},
+            "delegate_to": "localhost", "run_once": True,
+        }],
+    }]  # fmt: skip
+    played = run_playbook(tmp_path, safe_env, play, inventory=str(source), extra_args=args + ("--flush-cache",))
+    assert played.returncode == 0, played.output
+    assert len(json.loads(out.read_text(encoding="utf-8"))) == len(expected)
+    assert secret not in played.output
+
+
+def test_without_use_extra_vars_an_extra_var_is_undefined_and_the_error_says_so(tmp_path, safe_env, emulator):
+    secret = DEMO_ACCESS_KEY_SECRET
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text(json.dumps({"sae_secret": secret}), encoding="utf-8")
+    config = _config(emulator, [REGION], access_key_secret="{{ sae_secret }}")
+    source = write_config(tmp_path, config, "prod")
+    before = _requests_made(emulator)
+    run = run_inventory(tmp_path, safe_env, [source], extra_args=("-e", "@%s" % secrets))
+    assert run.returncode != 0
+    assert run.says("Could not template the access_key_secret option"), run.output[-3000:]
+    assert run.says("sae_secret") and run.says("use_extra_vars: true")
+    assert secret not in run.output
+    strict_env = dict(safe_env, ANSIBLE_INVENTORY_UNPARSED_FAILED="true")
+    play = [{"hosts": "all", "gather_facts": False, "tasks": []}]
+    played = run_playbook(tmp_path, strict_env, play, inventory=str(source), extra_args=("-e", "@%s" % secrets))
+    assert played.returncode != 0
+    assert "use_extra_vars:true" in flat(played.output) and "access_key_secret" in played.output, played.output
+    assert secret not in played.output
     assert _requests_made(emulator) == before

@@ -576,6 +576,49 @@ def test_options_may_be_templates(run, fake, monkeypatch):
     assert client.params["access_key_secret"].__class__ is str  # not a tagged or unsafe subclass
 
 
+@pytest.fixture
+def extra_vars(monkeypatch):
+    """The extra vars (-e) BaseInventoryPlugin.parse loads into ``self._vars``."""
+    import ansible.plugins.inventory as base_plugin
+
+    values = {}
+    monkeypatch.setattr(base_plugin, "load_extra_vars", lambda loader: dict(values))
+    return values
+
+
+def test_templated_options_see_extra_vars_only_with_use_extra_vars(run, fake, extra_vars):
+    extra_vars.update(sae_secret=SECRET, sae_region="cn-hangzhou", sae_namespace="cn-hangzhou:prod", sae_team="billing")
+    config = base(
+        use_extra_vars=True,
+        access_key_secret="{{ sae_secret }}",
+        regions=["{{ sae_region }}"],
+        namespaces=["{{ sae_namespace }}"],
+        tags={"team": "{{ sae_team }}"},
+        endpoint="http://127.0.0.1:1/{{ '{' }}region}",
+    )
+    run(config)
+    (client,) = fake.instances
+    assert client.params["access_key_secret"] == SECRET
+    assert client.params["access_key_secret"].__class__ is str
+    assert client.regions == ["cn-hangzhou"]
+    (queries,) = client.calls
+    assert [query.filters for query in queries] == [{"tags": {"team": "billing"}, "namespace_id": "cn-hangzhou:prod"}]
+    assert client.params["endpoint"] == "http://127.0.0.1:1/{region}"
+    with pytest.raises(AnsibleParserError) as caught:
+        run(dict(config, use_extra_vars=False))
+    message = str(caught.value)
+    assert "Could not template the access_key_secret option" in message and "sae_secret" in message
+    assert "use_extra_vars: true" in message
+    assert SECRET not in message
+
+
+def test_an_error_that_is_not_an_undefined_variable_gives_no_extra_vars_hint(run, fake):
+    with pytest.raises(AnsibleParserError) as caught:
+        run(base(access_key_secret="{{ 1 / 0 }}"))
+    assert "Could not template the access_key_secret option" in str(caught.value)
+    assert "use_extra_vars" not in str(caught.value)
+
+
 def test_credentials_from_environment_only(run, fake, monkeypatch):
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
