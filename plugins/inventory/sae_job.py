@@ -10,7 +10,8 @@ name: sae_job
 short_description: Alibaba Cloud Serverless App Engine (SAE) job templates as inventory hosts
 version_added: 1.0.0
 description:
-  - Makes every SAE job template of the chosen regions (and, optionally, namespaces and tags) one inventory host,
+  - Makes every SAE job template of the chosen regions (and, optionally, namespaces, tags or several filter sets)
+    one inventory host,
     with the job template's data as host variables, grouped by region, namespace and tag.
   - Every region, namespace and page is listed concurrently through one bounded pool of O(max_concurrency)
     requests, with the shared retry policy (throttling, HTTP 5xx, connection errors and timeouts are retried
@@ -50,7 +51,9 @@ options:
       - A namespace ID of the form C(<region>:<name>), or one that is a region in O(regions) (the default
         namespace of that region), is listed in that region only; its region must be one of O(regions).
         Any other ID is listed in every region.
-      - If not set or empty, every namespace is listed, with one listing per region.
+      - If not set or empty, every namespace is listed, with one listing per region (unless O(include_filters)
+        is set).
+      - With O(tags), the short form of one filter set per namespace (see O(include_filters)).
       - Each entry may be a Jinja2 template.
     type: list
     elements: str
@@ -60,8 +63,25 @@ options:
       - Only job templates that carry every one of these tags (tag key to value) become hosts. The filter is
         applied by the API.
       - Keys and values may hold any characters, including spaces, C(:), C(/) and non-ASCII text.
+      - With O(namespaces), the short form of one filter set per namespace (see O(include_filters)).
     type: dict
     default: {}
+  include_filters:
+    description:
+      - Several filter sets. A job template that matches any set becomes a host, once (sets are merged by job
+        template ID).
+      - Each set is a dictionary of the API's filters, applied by the API, all of which must match.
+        V(namespace_id) (a namespace listed in its region only, as in O(namespaces)), V(app_name) (a substring
+        of the name), V(field_type) (V(appName) or V(appIds)) with V(field_value), and V(tags) (tag key to value).
+        Any other key is an error before any request.
+      - Each set is listed in each region of O(regions) (a set with a V(namespace_id) of the form
+        C(<region>:<name>) in that region only); all the listings run concurrently.
+      - O(namespaces) and O(tags) are the short form, one set per namespace, each with O(tags). When either of
+        them is set, their sets are listed as well; when neither is, only these sets are listed.
+      - Values may be Jinja2 templates.
+    type: list
+    elements: dict
+    default: []
   hostnames:
     description:
       - How each host is named, as an ordered list. For each job template, the entries are tried in order and the
@@ -121,8 +141,8 @@ notes:
     C(meta refresh_inventory)) lists again and rewrites the entry.
   - Credential options may be vault-encrypted strings or Jinja2 templates (for example a C(lookup)), and are read
     from their environment variables when not set in the file, as AWX's cloud credentials provide them.
-  - Every text option of the connection (credentials, O(region), O(endpoint), ...), O(regions), O(namespaces)
-    and O(tags) may be a Jinja2 template. With O(use_extra_vars=true), these templates see the
+  - Every text option of the connection (credentials, O(region), O(endpoint), ...), O(regions), O(namespaces),
+    O(tags) and O(include_filters) may be a Jinja2 template. With O(use_extra_vars=true), these templates see the
     extra vars (C(-e), for example a vaulted C(-e @secrets.yml)), as O(compose), O(groups), O(keyed_groups)
     and O(hostnames) do. Without it, an extra var is undefined there, and the error names the option.
     A secret from extra vars is no more shown or cached than any other.
@@ -158,6 +178,18 @@ namespaces:
   - cn-beijing:staging
 tags:
   team: billing
+
+---
+# Several filter sets, each applied by the API, merged: the billing team's jobs of namespace prod, and every job
+# whose name holds "nightly-" in namespace batch. A job matched by both sets is one host.
+plugin: alicloud.sae.sae_job
+regions: [cn-beijing]
+include_filters:
+  - namespace_id: cn-beijing:prod
+    tags:
+      team: billing
+  - namespace_id: cn-beijing:batch
+    app_name: nightly-
 
 ---
 # Host names from the job template name and region; keyed groups on tags and on the trigger type;
@@ -262,7 +294,7 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.vars import combine_vars
 
-from ansible_collections.alicloud.sae.plugins.module_utils.arguments import COMMON_ARGUMENT_SPEC
+from ansible_collections.alicloud.sae.plugins.module_utils.arguments import COMMON_ARGUMENT_SPEC, list_jobs_parameters
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
@@ -283,8 +315,11 @@ TEMPLATED_OPTIONS = tuple(name for name in CLIENT_OPTIONS if COMMON_ARGUMENT_SPE
     "regions",
     "namespaces",
     "tags",
+    "include_filters",
 )
 # What identifies the caller in the cache key. Never the secret, the token, or a hash of them.
+# The ListJobs filters a set of include_filters may hold (LIST_FILTER_ARGUMENT_SPEC less ordering and paging).
+FILTER_SET_KEYS = ("namespace_id", "app_name", "field_type", "field_value", "tags")
 IDENTITY_OPTIONS = ("access_key_id", "profile", "role_arn", "role_session_name", "sts_endpoint")
 CACHE_FORMAT = 2
 PAGE_SIZE = 200
@@ -335,6 +370,43 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _regions_of(namespace: Any, regions: list[str]) -> list[str]:
+    """The regions a namespace is listed in: its own (``<region>:<name>``, or a region's default namespace), or
+    every region for any other ID, or for no namespace."""
+    if namespace is None:
+        return regions
+    if not isinstance(namespace, str) or not namespace:
+        raise AnsibleParserError("namespaces must be a list of namespace ids, got %r." % (namespace,))
+    match = _NAMESPACE_REGION.match(namespace)
+    home = match.group(1) if match else (namespace if namespace in regions else None)
+    if match and home not in regions:
+        raise AnsibleParserError(
+            "namespace %s belongs to region %s, which is not in regions (%s)." % (namespace, home, ", ".join(regions))
+        )
+    return [home] if home else regions
+
+
+def _filter_set(index: int, entry: Any) -> dict:
+    """One set of include_filters, checked: only the API's filters, text where the API takes text."""
+    where = "include_filters[%d]" % index
+    if not isinstance(entry, dict) or not entry:
+        raise AnsibleParserError("%s must be a non-empty dictionary of filters, got %r." % (where, entry))
+    unknown = sorted("%s" % key for key in entry if key not in FILTER_SET_KEYS)
+    if unknown:
+        raise AnsibleParserError(
+            "%s has unknown key(s) %s; a filter set takes %s."
+            % (where, ", ".join(unknown), ", ".join(sorted(FILTER_SET_KEYS)))
+        )
+    for key, value in entry.items():
+        if key != "tags" and not isinstance(value, str):
+            raise AnsibleParserError("%s.%s must be text, got %r." % (where, key, value))
+    try:
+        list_jobs_parameters(entry)  # field_type's choices, field_type with field_value, the tags
+    except SaeError as error:
+        raise AnsibleParserError("%s: %s" % (where, error)) from None
+    return {key: value for key, value in entry.items() if key != "tags" or value}
+
+
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     NAME = "alicloud.sae.sae_job"
     INVENTORY_FILE_SUFFIXES = ("sae_job.yml", "sae_job.yaml")
@@ -371,7 +443,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         # Templates see the extra vars (-e) only with use_extra_vars, as compose, groups and hostnames do.
         self.templar.available_variables = dict(self._vars or {}) if self.get_option("use_extra_vars") else {}
         options = {}
-        for name in CLIENT_OPTIONS + ("regions", "namespaces", "tags", "max_concurrency"):
+        for name in CLIENT_OPTIONS + ("regions", "namespaces", "tags", "include_filters", "max_concurrency"):
             value = self.get_option(name)
             options[name] = self._template(name, value) if name in TEMPLATED_OPTIONS else value
         return options
@@ -391,25 +463,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return list(dict.fromkeys(regions))
 
     @staticmethod
-    def _queries(regions: list[str], namespaces: list[str], tags: dict) -> list[JobQuery]:
-        """One listing per region, or per (region, namespace) when namespaces are given."""
-        base = {"tags": tags} if tags else {}
-        if not namespaces:
-            return [JobQuery(region, dict(base)) for region in regions]
-        queries = []
-        for namespace in dict.fromkeys(namespaces):
-            if not isinstance(namespace, str) or not namespace:
-                raise AnsibleParserError("namespaces must be a list of namespace ids, got %r." % (namespace,))
-            match = _NAMESPACE_REGION.match(namespace)
-            home = match.group(1) if match else (namespace if namespace in regions else None)
-            if match and home not in regions:
-                raise AnsibleParserError(
-                    "namespace %s belongs to region %s, which is not in regions (%s)."
-                    % (namespace, home, ", ".join(regions))
-                )
-            for region in [home] if home else regions:
-                queries.append(JobQuery(region, dict(base, namespace_id=namespace)))
-        return queries
+    def _queries(
+        regions: list[str], namespaces: list[str], tags: dict, include_filters: list | tuple = ()
+    ) -> list[JobQuery]:
+        """One listing per region and filter set: the short form (one set per namespace, each with the tags),
+        then each set of include_filters. The short form counts only when it is set or nothing else is."""
+        sets = [_filter_set(index, entry) for index, entry in enumerate(include_filters)]
+        if namespaces or tags or not sets:
+            base = {"tags": tags} if tags else {}
+            sets = ([dict(base, namespace_id=namespace) for namespace in dict.fromkeys(namespaces)] or [base]) + sets
+        queries: dict[str, JobQuery] = {}
+        for filters in sets:
+            for region in _regions_of(filters.get("namespace_id"), regions):
+                # the same listing asked for twice (two equal sets) is sent once
+                queries.setdefault(json.dumps([region, filters], sort_keys=True), JobQuery(region, dict(filters)))
+        return list(queries.values())
 
     def _naming(self) -> tuple[str, str]:
         prefix = _plain(self.get_option("hostvars_prefix")) or ""
@@ -428,8 +496,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         identity = {name: options.get(name) for name in IDENTITY_OPTIONS}
         scope = {
             "format": CACHE_FORMAT,
-            "queries": sorted([query.region, query.filters.get("namespace_id") or ""] for query in queries),
-            "tags": options.get("tags") or {},
+            "queries": sorted(json.dumps([query.region, query.filters], sort_keys=True) for query in queries),
             "endpoint": options.get("endpoint") or "",
             "identity": identity,
         }
@@ -632,7 +699,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._read_config_data(path)
         options = self._resolved_options()
         regions = self._regions(options)
-        queries = self._queries(regions, options["namespaces"] or [], options["tags"] or {})
+        queries = self._queries(
+            regions, options["namespaces"] or [], options["tags"] or {}, options["include_filters"] or []
+        )
 
         cache_key = self._cache_key(path, options, queries)
         use_cache = self.get_option("cache")

@@ -237,3 +237,49 @@ def test_without_use_extra_vars_an_extra_var_is_undefined_and_the_error_says_so(
     assert "use_extra_vars:true" in flat(played.output) and "access_key_secret" in played.output, played.output
     assert secret not in played.output
     assert _requests_made(emulator) == before
+
+
+# ---- 2. include_filters ------------------------------------------------------------------------------
+
+
+def _sent_since(emulator, before: int) -> list:
+    return emulator.control("/_emulator/requests")["requests"][before:]
+
+
+def test_include_filters_list_each_set_in_each_region_and_merge_by_job(tmp_path, safe_env, emulator):
+    jobs = {region: emulator_jobs(emulator, region) for region in REGIONS}
+    tagged = next(job for job in jobs[REGION] if job["Tags"])
+    tag = tagged["Tags"][0]
+    namespace = tagged["NamespaceId"]
+    # set 1: one namespace of cn-beijing with one tag; set 2: a name in every region (a substring match)
+    in_set_1 = {job["AppId"] for job in jobs[REGION] if job["NamespaceId"] == namespace and tag in job["Tags"]}
+    in_set_2 = {job["AppId"] for region in REGIONS for job in jobs[region] if tagged["AppName"] in job["AppName"]}
+    assert tagged["AppId"] in in_set_1 & in_set_2  # a job both sets match
+    sets = [
+        {"namespace_id": namespace, "tags": {tag["Key"]: tag["Value"]}},
+        {"field_type": "appName", "field_value": tagged["AppName"]},
+    ]
+    before = len(emulator.control("/_emulator/requests")["requests"])
+    source = write_config(tmp_path, _config(emulator, REGIONS, include_filters=sets))
+    run = run_inventory(tmp_path, safe_env, [source])
+    assert run.returncode == 0, run.output
+    assert sorted(_app_ids(run)) == sorted(in_set_1 | in_set_2)
+    assert len(run.hostvars) == len(in_set_1 | in_set_2)  # the job of both sets is one host
+    sent = sorted((entry["region"], entry["params"].get("NamespaceId", ""), entry["params"].get("FieldValue", ""))
+                  for entry in _sent_since(emulator, before))  # fmt: skip
+    # one listing per set and region (each fits one page); the namespace's set in its own region only
+    assert sent == sorted([(REGION, namespace, "")] + [(region, "", tagged["AppName"]) for region in REGIONS])
+
+
+def test_a_filter_set_with_an_unknown_key_fails_before_any_request(tmp_path, safe_env, emulator):
+    sets = [{"app_name": "report"}, {"namespace": "cn-beijing:prod"}]
+    source = write_config(tmp_path, _config(emulator, REGIONS, include_filters=sets))
+    before = _requests_made(emulator)
+    run = run_inventory(tmp_path, safe_env, [source])
+    assert run.returncode != 0
+    assert run.says("include_filters[1] has unknown key(s) namespace"), run.output[-3000:]
+    strict_env = dict(safe_env, ANSIBLE_INVENTORY_UNPARSED_FAILED="true")
+    play = [{"hosts": "all", "gather_facts": False, "tasks": []}]
+    played = run_playbook(tmp_path, strict_env, play, inventory=str(source))
+    assert played.returncode != 0 and "include_filters[1] has unknown key(s) namespace" in played.output
+    assert _requests_made(emulator) == before

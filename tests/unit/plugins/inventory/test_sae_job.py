@@ -558,6 +558,58 @@ def test_namespaces_are_listed_in_their_region(run, fake):
         run(base(namespaces=["cn-qingdao:prod"]))
 
 
+def _sent(fake) -> list:
+    return [(query.region, query.filters) for query in fake.instances[-1].calls[0]]
+
+
+def test_include_filters_one_listing_per_set_and_region(run, fake):
+    sets = [
+        {"namespace_id": "cn-beijing:prod", "tags": {"team": "billing"}},
+        {"app_name": "nightly-", "field_type": "appName", "field_value": "nightly-"},
+        {"namespace_id": "cn-beijing:prod", "tags": {"team": "billing"}},  # the same set twice: listed once
+    ]
+    result = run(base(regions=["cn-beijing", "cn-hangzhou"], include_filters=sets))
+    nightly = {"app_name": "nightly-", "field_type": "appName", "field_value": "nightly-"}
+    assert _sent(fake) == [
+        ("cn-beijing", {"namespace_id": "cn-beijing:prod", "tags": {"team": "billing"}}),
+        ("cn-beijing", nightly),
+        ("cn-hangzhou", nightly),
+    ]
+    # the fake answers by region and namespace: the cn-beijing jobs come back from two listings, one host each
+    assert len(result.hosts) == len({job["app_id"] for job in JOBS["cn-beijing"] + JOBS["cn-hangzhou"]})
+
+
+def test_the_short_form_is_listed_with_include_filters_only_when_set(run, fake):
+    extra = {"app_name": "report"}
+    run(base(regions=["cn-beijing"], tags={"team": "x"}, include_filters=[extra]))
+    assert _sent(fake) == [("cn-beijing", {"tags": {"team": "x"}}), ("cn-beijing", extra)]
+    run(base(regions=["cn-beijing"], namespaces=["cn-beijing:prod"], include_filters=[extra]))
+    assert _sent(fake) == [("cn-beijing", {"namespace_id": "cn-beijing:prod"}), ("cn-beijing", extra)]
+    run(base(regions=["cn-beijing"], include_filters=[extra]))
+    assert _sent(fake) == [("cn-beijing", extra)]
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"namespace": "cn-beijing:prod"}, "include_filters[0] has unknown key(s) namespace; a filter set takes"),
+        ({"app_name": "x", "order_by": "running"}, "include_filters[0] has unknown key(s) order_by"),
+        ({}, "include_filters[0] must be a non-empty dictionary of filters"),
+        ("cn-beijing:prod", "include_filters[0] must be a non-empty dictionary of filters"),
+        ({"app_name": ["a"]}, "include_filters[0].app_name must be text"),
+        ({"field_type": "appName"}, "include_filters[0]: field_type and field_value must be given together"),
+        ({"field_type": "name", "field_value": "x"}, "include_filters[0]: field_type must be one of appName, appIds"),
+        ({"tags": ["team"]}, "include_filters[0]: tags must be a dictionary"),
+        ({"namespace_id": "cn-qingdao:prod"}, "cn-qingdao:prod belongs to region cn-qingdao"),
+    ],
+)
+def test_a_bad_filter_set_fails_before_any_client(run, fake, entry, message):
+    with pytest.raises(AnsibleParserError) as caught:
+        run(base(include_filters=[entry]))
+    assert message in str(caught.value)
+    assert fake.instances == []
+
+
 # ---- options from templates and the environment -------------------------------------------
 
 
