@@ -82,6 +82,23 @@ options:
     type: list
     elements: dict
     default: []
+  exclude:
+    description:
+      - Conditions that leave job templates out of the inventory, after they are listed. A job template for which
+        any condition is true does not become a host.
+      - Each condition is a Jinja2 expression over the job template's host variables (as named with
+        O(hostvars_prefix) and O(hostvars_suffix)), written as in O(groups) or a C(when), for example
+        V(sae_suspend), V(sae_app_name is match('tmp-')) or V(sae_tags.env | default('') == 'test').
+        With O(use_extra_vars=true), the extra vars are visible too.
+      - Only the conditions are templates. A value from the API that holds C({{ ... }}) stays text and is never
+        evaluated, on every supported ansible-core version.
+      - A condition that fails for a job template (for example an undefined variable) is an error naming the
+        condition and the job template; write V(sae_tags.tmp is defined) or use C(default).
+      - Use O(include_filters), O(namespaces) and O(tags) for what the API can filter (it sends less), and this
+        option for what it cannot, such as suspended jobs or a name pattern.
+    type: list
+    elements: str
+    default: []
   hostnames:
     description:
       - How each host is named, as an ordered list. For each job template, the entries are tried in order and the
@@ -143,8 +160,8 @@ notes:
     from their environment variables when not set in the file, as AWX's cloud credentials provide them.
   - Every text option of the connection (credentials, O(region), O(endpoint), ...), O(regions), O(namespaces),
     O(tags) and O(include_filters) may be a Jinja2 template. With O(use_extra_vars=true), these templates see the
-    extra vars (C(-e), for example a vaulted C(-e @secrets.yml)), as O(compose), O(groups), O(keyed_groups)
-    and O(hostnames) do. Without it, an extra var is undefined there, and the error names the option.
+    extra vars (C(-e), for example a vaulted C(-e @secrets.yml)), as O(compose), O(groups), O(keyed_groups),
+    O(hostnames) and O(exclude) do. Without it, an extra var is undefined there, and the error names the option.
     A secret from extra vars is no more shown or cached than any other.
 seealso:
   - module: alicloud.sae.sae_job_info
@@ -190,6 +207,15 @@ include_filters:
       team: billing
   - namespace_id: cn-beijing:batch
     app_name: nightly-
+
+---
+# Leave out, after listing, what the API cannot filter: suspended jobs, temporary ones, a tag.
+plugin: alicloud.sae.sae_job
+regions: [cn-beijing]
+exclude:
+  - sae_suspend
+  - sae_app_name is match('tmp-')
+  - sae_tags.lifecycle | default('') == 'retired'
 
 ---
 # Host names from the job template name and region; keyed groups on tags and on the trigger type;
@@ -291,6 +317,7 @@ import re
 from typing import Any
 
 from ansible.errors import AnsibleParserError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.vars import combine_vars
 
@@ -637,6 +664,36 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
         return name
 
+    def _condition_holds(self, condition: str, hostvars: dict) -> bool:
+        """Whether a condition of the user's (trusted) holds over a job's (untrusted) host variables."""
+        extra = self._vars if self.get_option("use_extra_vars") else None
+        self.templar.available_variables = combine_vars(hostvars, extra) if extra else hostvars
+        if hasattr(self.templar, "evaluate_conditional"):  # ansible-core >= 2.19
+            return bool(self.templar.evaluate_conditional(condition))
+        return boolean(self.templar.template("{%% if %s %%} True {%% else %%} False {%% endif %%}" % condition))
+
+    def _excluder(self):
+        """A function ``(job, hostvars) -> bool``: whether any condition of ``exclude`` leaves the job out."""
+        conditions = self.get_option("exclude") or []
+        for condition in conditions:
+            if not isinstance(condition, str) or not condition.strip():
+                raise AnsibleParserError("exclude entries must be non-empty conditions, got %r." % (condition,))
+
+        def excluded(job: dict, hostvars: dict) -> bool:
+            for condition in conditions:
+                try:
+                    if self._condition_holds(condition, hostvars):
+                        return True
+                except Exception as error:
+                    # Never guess: a job kept or dropped by a condition that failed is a surprise either way.
+                    raise AnsibleParserError(
+                        "alicloud.sae.sae_job: exclude condition %r failed for job template %s: %s"
+                        % (condition, _describe_job(job, ""), error)
+                    ) from None
+            return False
+
+        return excluded
+
     def _populate(self, data: dict) -> None:
         inventory = self.inventory
         prefix, suffix = self._naming()
@@ -645,6 +702,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         groups = self.get_option("groups") or {}
         keyed_groups = self.get_option("keyed_groups") or []
         host_name = self._host_namer(strict)
+        excluded = self._excluder()
         sanitize = self._sanitize_group_name
         group_names: dict[str, str] = {}
 
@@ -669,6 +727,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 else:
                     hostvars = {prefix + key + suffix: wrap_var(value) for key, value in job.items()}
                 hostvars["ansible_connection"] = "local"
+                if excluded(job, hostvars):
+                    continue
                 host = host_name(job, hostvars)
                 if host in owners:
                     other, other_region = owners[host]

@@ -283,3 +283,71 @@ def test_a_filter_set_with_an_unknown_key_fails_before_any_request(tmp_path, saf
     played = run_playbook(tmp_path, strict_env, play, inventory=str(source))
     assert played.returncode != 0 and "include_filters[1] has unknown key(s) namespace" in played.output
     assert _requests_made(emulator) == before
+
+
+# ---- 3. exclude: the user's conditions over untrusted API data ---------------------------------------
+
+PWNED = "{{ lookup('ansible.builtin.pipe', 'echo pwned') }}"
+
+
+@pytest.fixture(scope="module")
+def excludable(tmp_path_factory, start_emulator):
+    """Four jobs: a suspended one, a tmp- one, one whose tag value is a lookup, and an ordinary one."""
+    from sae_emulator.data import generate
+
+    dataset = generate(jobs=4, regions=[REGION], namespaces_per_region=1, seed=3).to_dict()
+    suspended, temporary, hostile, ordinary = dataset["regions"][REGION]
+    suspended.update(AppName="billing-sync", Suspend=True, Tags=[])
+    temporary.update(AppName="tmp-backfill", Suspend=False, Tags=[])
+    hostile.update(AppName="report", Suspend=False, Tags=[{"Key": "hook", "Value": PWNED}])
+    ordinary.update(AppName="cleanup", Suspend=False, Tags=[{"Key": "hook", "Value": "plain"}])
+    dataset_file = tmp_path_factory.mktemp("excludable") / "dataset.json"
+    dataset_file.write_text(json.dumps(dataset), encoding="utf-8")
+    return start_emulator("--dataset-file", str(dataset_file)), dataset["regions"][REGION]
+
+
+def test_exclude_conditions_leave_jobs_out_and_never_evaluate_api_data(tmp_path, safe_env, excludable):
+    emulator, (suspended, temporary, hostile, ordinary) = excludable
+    conditions = [
+        "sae_suspend",
+        "sae_app_name is match('tmp-')",
+        "sae_tags.hook | default('') == 'pwned'",  # true only if the tag's lookup ran
+    ]
+    source = write_config(tmp_path, _config(emulator, [REGION], exclude=conditions))
+    run = run_inventory(tmp_path, safe_env, [source])
+    assert run.returncode == 0, run.output
+    assert _app_ids(run) == {hostile["AppId"], ordinary["AppId"]}
+    tags = {values["sae_app_id"]: values["sae_tags"] for values in run.hostvars.values()}
+    assert tags[hostile["AppId"]] == {"hook": PWNED}  # text, as the API sent it
+    # The condition sees the text: it can exclude on it.
+    literal_config = _config(emulator, [REGION], exclude=["'lookup' in sae_tags.hook | default('')"])
+    literal = write_config(tmp_path, literal_config, "literal")
+    run = run_inventory(tmp_path, safe_env, [literal])
+    assert run.returncode == 0, run.output
+    assert _app_ids(run) == {suspended["AppId"], temporary["AppId"], ordinary["AppId"]}
+    # A play over the inventory sees the same hosts, and the tag's text.
+    out = tmp_path / "hooks.json"
+    play = [{
+        "hosts": "sae_jobs", "gather_facts": False,
+        "tasks": [{
+            "ansible.builtin.copy": {
+                "dest": str(out),
+                "content": "{{ dict(ansible_play_hosts | map('extract', hostvars, 'sae_app_id')"
+                           " | zip(ansible_play_hosts | map('extract', hostvars, 'sae_tags'))) | to_json }}",
+            },
+            "delegate_to": "localhost", "run_once": True,
+        }],
+    }]  # fmt: skip
+    played = run_playbook(tmp_path, safe_env, play, inventory=str(source))
+    assert played.returncode == 0, played.output
+    hooks = json.loads(out.read_text(encoding="utf-8"))
+    assert hooks == {hostile["AppId"]: {"hook": PWNED}, ordinary["AppId"]: {"hook": "plain"}}
+    assert "pwned" not in played.output.replace(PWNED, "")
+
+
+def test_an_exclude_condition_that_fails_names_itself_and_the_job(tmp_path, safe_env, excludable):
+    emulator, _jobs = excludable
+    source = write_config(tmp_path, _config(emulator, [REGION], exclude=["sae_tags.hook == 'x'"]))
+    run = run_inventory(tmp_path, safe_env, [source])
+    assert run.returncode != 0
+    assert run.says("exclude condition \"sae_tags.hook == 'x'\" failed for job template"), run.output[-3000:]

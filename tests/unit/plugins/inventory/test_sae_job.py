@@ -610,6 +610,26 @@ def test_a_bad_filter_set_fails_before_any_client(run, fake, entry, message):
     assert fake.instances == []
 
 
+def test_exclude_leaves_out_jobs_any_condition_holds_for(run):
+    result = run(base(exclude=["sae_app_name == 'cleanup'", "sae_namespace_id is match('cn-beijing:st')"]))
+    names = {(values["sae_app_name"], values["sae_namespace_id"]) for values in map(result.vars, result.hosts)}
+    assert ("cleanup", "cn-beijing") not in names and ("report", "cn-beijing:staging") not in names
+    assert len(result.hosts) == len(ALL_IDS) - 2
+
+
+def test_exclude_sees_extra_vars_only_with_use_extra_vars(run, extra_vars):
+    extra_vars.update(unwanted="report")
+    assert len(run(base(use_extra_vars=True, exclude=["sae_app_name == unwanted"])).hosts) == len(ALL_IDS) - 3
+    with pytest.raises(AnsibleParserError, match="exclude condition 'sae_app_name == unwanted' failed for job"):
+        run(base(exclude=["sae_app_name == unwanted"]))
+
+
+@pytest.mark.parametrize("entry", ["", "  ", 5])
+def test_exclude_entries_must_be_conditions(run, entry):
+    with pytest.raises(AnsibleParserError, match="exclude entries must be non-empty conditions"):
+        run(base(exclude=[entry]))
+
+
 # ---- options from templates and the environment -------------------------------------------
 
 
