@@ -303,12 +303,11 @@ alicloud_assume_role_arn: acs:ram::123456789012****:role/sae-readonly
 alicloud_assume_role_session_name: ansible-inventory
 
 ---
-# Against the local SAE emulator (see emulator/README.md), with its demo credentials.
+# Another endpoint, for example a test server on this machine ({region} becomes each region, here in the path).
+# Credentials from the environment, as in the first example.
 plugin: alicloud.sae.sae_job
 regions: [cn-beijing, cn-hangzhou, cn-shanghai]
 endpoint: "http://127.0.0.1:8080/{region}"
-access_key_id: LTAI5tSAEEmulatorDemo
-access_key_secret: emulator-demo-secret-do-not-use-in-prod
 """
 
 import hashlib

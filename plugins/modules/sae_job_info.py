@@ -141,13 +141,11 @@ EXAMPLES = r"""
     ca_bundle: /etc/pki/tls/certs/corp-proxy-ca.pem
   register: sae_jobs
 
-- name: Against the local SAE emulator (see emulator/README.md)
+- name: Against another endpoint, for example a test server on this machine ({region} becomes the region)
   alicloud.sae.sae_job_info:
     region: cn-beijing
     endpoint: "http://127.0.0.1:8080/{region}"
-    access_key_id: LTAI5tSAEEmulatorDemo
-    access_key_secret: emulator-demo-secret-do-not-use-in-prod
-  register: emulated
+  register: from_test_server
 """
 
 RETURN = r"""
