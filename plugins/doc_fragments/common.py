@@ -48,15 +48,20 @@ options:
     description:
       - ARN of a RAM role to assume with STS AssumeRole. The role is assumed with the credentials of
         O(access_key_id) and O(access_key_secret) if set, else of O(profile), else of the default chain.
-      - If not set, the E(ALIBABA_CLOUD_SAE_ROLE_ARN) environment variable is used (an AWX credential can inject it).
+      - If not set, the E(ALIBABA_CLOUD_SAE_ROLE_ARN) (an AWX credential can inject it) or E(ALICLOUD_ASSUME_ROLE_ARN)
+        environment variable is used.
+      - The alias C(alicloud_assume_role_arn) and E(ALICLOUD_ASSUME_ROLE_ARN) are the names C(alibaba.alicloud) uses.
       - E(ALIBABA_CLOUD_ROLE_ARN) is deliberately not read. C(alibabacloud-credentials) reads it as the role an
         OIDC token is exchanged for (ACK RRSA sets it in pods), so reading it here would assume that role twice.
     type: str
+    aliases: [alicloud_assume_role_arn]
   role_session_name:
     description:
       - Session name used when assuming O(role_arn).
-      - Defaults to V(ansible-alicloud-sae).
+      - If not set, the E(ALICLOUD_ASSUME_ROLE_SESSION_NAME) environment variable is used (the name
+        C(alibaba.alicloud) uses, as is the alias C(alicloud_assume_role_session_name)), else V(ansible-alicloud-sae).
     type: str
+    aliases: [alicloud_assume_role_session_name]
   sts_endpoint:
     description:
       - STS endpoint (host, optionally with a port) used to assume O(role_arn),
@@ -73,11 +78,23 @@ options:
     type: str
   validate_certs:
     description:
-      - Whether to verify the endpoint's TLS certificate. The E(REQUESTS_CA_BUNDLE) environment variable
-        names a CA bundle to verify against.
+      - Whether to verify the endpoint's TLS certificate, against O(ca_bundle).
       - Set to V(false) only for endpoints you trust, such as a local test server.
     type: bool
     default: true
+  ca_bundle:
+    description:
+      - Path of a PEM file of CA certificates to verify the endpoint's certificate with, for example the CA of a
+        TLS-inspecting proxy, V(/etc/pki/tls/certs/corp-ca.pem). It replaces the default trust store.
+      - If not set, the E(ALIBABA_CLOUD_CA_BUNDLE) environment variable is used, else the E(REQUESTS_CA_BUNDLE)
+        or E(CURL_CA_BUNDLE) environment variable (as C(requests) reads them). If none is set, the trust store is
+        the one C(requests) uses by default, the C(certifi) package's bundle, not the system store (a
+        C(requests) packaged by a Linux distribution may be patched to use the system store instead).
+      - A path that is not a file is an error before any request. Ignored when O(validate_certs=false).
+      - The vendor SDK calls this setting C(ca). It applies to the SAE API. STS, called for O(role_arn) by
+        C(alibabacloud-credentials), trusts the system store and C(certifi)'s bundle. Set E(SSL_CERT_FILE)
+        to add a CA there.
+    type: path
   timeout:
     description:
       - Seconds to wait for a connection and for each answer before the attempt counts as failed (and is retried).
@@ -142,11 +159,18 @@ options:
       - name: ALIBABA_CLOUD_PROFILE
   role_arn:
     env:
+      - name: ALICLOUD_ASSUME_ROLE_ARN
       - name: ALIBABA_CLOUD_SAE_ROLE_ARN
+  role_session_name:
+    env:
+      - name: ALICLOUD_ASSUME_ROLE_SESSION_NAME
   endpoint:
     env:
       - name: ALIBABA_CLOUD_SAE_ENDPOINT
   max_requests_per_second:
     env:
       - name: ALIBABA_CLOUD_SAE_MAX_REQUESTS_PER_SECOND
+  ca_bundle:
+    env:
+      - name: ALIBABA_CLOUD_CA_BUNDLE
 """

@@ -10,7 +10,8 @@ name: sae_job
 short_description: Alibaba Cloud Serverless App Engine (SAE) job templates as inventory hosts
 version_added: 1.0.0
 description:
-  - Makes every SAE job template of the chosen regions (and, optionally, namespaces and tags) one inventory host,
+  - Makes every SAE job template of the chosen regions (and, optionally, namespaces, tags or several filter sets)
+    one inventory host,
     with the job template's data as host variables, grouped by region, namespace and tag.
   - Every region, namespace and page is listed concurrently through one bounded pool of O(max_concurrency)
     requests, with the shared retry policy (throttling, HTTP 5xx, connection errors and timeouts are retried
@@ -50,7 +51,9 @@ options:
       - A namespace ID of the form C(<region>:<name>), or one that is a region in O(regions) (the default
         namespace of that region), is listed in that region only; its region must be one of O(regions).
         Any other ID is listed in every region.
-      - If not set or empty, every namespace is listed, with one listing per region.
+      - If not set or empty, every namespace is listed, with one listing per region (unless O(include_filters)
+        is set).
+      - With O(tags), the short form of one filter set per namespace (see O(include_filters)).
       - Each entry may be a Jinja2 template.
     type: list
     elements: str
@@ -60,8 +63,42 @@ options:
       - Only job templates that carry every one of these tags (tag key to value) become hosts. The filter is
         applied by the API.
       - Keys and values may hold any characters, including spaces, C(:), C(/) and non-ASCII text.
+      - With O(namespaces), the short form of one filter set per namespace (see O(include_filters)).
     type: dict
     default: {}
+  include_filters:
+    description:
+      - Several filter sets. A job template that matches any set becomes a host, once (sets are merged by job
+        template ID).
+      - Each set is a dictionary of the API's filters, applied by the API, all of which must match.
+        V(namespace_id) (a namespace listed in its region only, as in O(namespaces)), V(app_name) (a substring
+        of the name), V(field_type) (V(appName) or V(appIds)) with V(field_value), and V(tags) (tag key to value).
+        Any other key is an error before any request.
+      - Each set is listed in each region of O(regions) (a set with a V(namespace_id) of the form
+        C(<region>:<name>) in that region only); all the listings run concurrently.
+      - O(namespaces) and O(tags) are the short form, one set per namespace, each with O(tags). When either of
+        them is set, their sets are listed as well; when neither is, only these sets are listed.
+      - Values may be Jinja2 templates.
+    type: list
+    elements: dict
+    default: []
+  exclude:
+    description:
+      - Conditions that leave job templates out of the inventory, after they are listed. A job template for which
+        any condition is true does not become a host.
+      - Each condition is a Jinja2 expression over the job template's host variables (as named with
+        O(hostvars_prefix) and O(hostvars_suffix)), written as in O(groups) or a C(when), for example
+        V(sae_suspend), V(sae_app_name is match('tmp-')) or V(sae_tags.env | default('') == 'test').
+        With O(use_extra_vars=true), the extra vars are visible too.
+      - Only the conditions are templates. A value from the API that holds C({{ ... }}) stays text and is never
+        evaluated, on every supported ansible-core version.
+      - A condition that fails for a job template (for example an undefined variable) is an error naming the
+        condition and the job template; write V(sae_tags.tmp is defined) or use C(default).
+      - Use O(include_filters), O(namespaces) and O(tags) for what the API can filter (it sends less), and this
+        option for what it cannot, such as suspended jobs or a name pattern.
+    type: list
+    elements: str
+    default: []
   hostnames:
     description:
       - How each host is named, as an ordered list. For each job template, the entries are tried in order and the
@@ -121,6 +158,11 @@ notes:
     C(meta refresh_inventory)) lists again and rewrites the entry.
   - Credential options may be vault-encrypted strings or Jinja2 templates (for example a C(lookup)), and are read
     from their environment variables when not set in the file, as AWX's cloud credentials provide them.
+  - Every text option of the connection (credentials, O(region), O(endpoint), ...), O(regions), O(namespaces),
+    O(tags) and O(include_filters) may be a Jinja2 template. With O(use_extra_vars=true), these templates see the
+    extra vars (C(-e), for example a vaulted C(-e @secrets.yml)), as O(compose), O(groups), O(keyed_groups),
+    O(hostnames) and O(exclude) do. Without it, an extra var is undefined there, and the error names the option.
+    A secret from extra vars is no more shown or cached than any other.
 seealso:
   - module: alicloud.sae.sae_job_info
   - name: SAE ListJobs API
@@ -153,6 +195,27 @@ namespaces:
   - cn-beijing:staging
 tags:
   team: billing
+
+---
+# Several filter sets, each applied by the API, merged: the billing team's jobs of namespace prod, and every job
+# whose name holds "nightly-" in namespace batch. A job matched by both sets is one host.
+plugin: alicloud.sae.sae_job
+regions: [cn-beijing]
+include_filters:
+  - namespace_id: cn-beijing:prod
+    tags:
+      team: billing
+  - namespace_id: cn-beijing:batch
+    app_name: nightly-
+
+---
+# Leave out, after listing, what the API cannot filter: suspended jobs, temporary ones, a tag.
+plugin: alicloud.sae.sae_job
+regions: [cn-beijing]
+exclude:
+  - sae_suspend
+  - sae_app_name is match('tmp-')
+  - sae_tags.lifecycle | default('') == 'retired'
 
 ---
 # Host names from the job template name and region; keyed groups on tags and on the trigger type;
@@ -197,6 +260,15 @@ access_key_secret: !vault |
   6564
 
 ---
+# The secret, the regions and the endpoint from extra vars, for example a vaulted vars file:
+#   ansible-inventory -i prod.sae_job.yml -e @secrets.yml --ask-vault-pass --list
+plugin: alicloud.sae.sae_job
+use_extra_vars: true
+regions: "{{ sae_regions }}"
+access_key_id: "{{ sae_access_key_id }}"
+access_key_secret: "{{ sae_access_key_secret }}"
+
+---
 # AWX / Automation Controller: an inventory source "Sourced from a project" pointing at this file.
 # Attach a custom credential type that injects the environment variables
 # ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_REGION_ID);
@@ -209,6 +281,12 @@ keyed_groups:
     prefix: tag
 
 ---
+# Behind a TLS-inspecting proxy: verify the endpoint with the proxy's CA (or set ALIBABA_CLOUD_CA_BUNDLE).
+plugin: alicloud.sae.sae_job
+regions: [cn-beijing]
+ca_bundle: /etc/pki/tls/certs/corp-proxy-ca.pem
+
+---
 # Assume a RAM role, with the AccessKey from a credentials profile.
 plugin: alicloud.sae.sae_job
 regions: [cn-shanghai]
@@ -216,12 +294,20 @@ profile: automation
 role_arn: acs:ram::123456789012****:role/sae-readonly
 
 ---
-# Against the local SAE emulator (see emulator/README.md), with its demo credentials.
+# The same with alibaba.alicloud's option names (its ALICLOUD_ASSUME_ROLE_ARN and
+# ALICLOUD_ASSUME_ROLE_SESSION_NAME environment variables are read too).
+plugin: alicloud.sae.sae_job
+regions: [cn-shanghai]
+profile: automation
+alicloud_assume_role_arn: acs:ram::123456789012****:role/sae-readonly
+alicloud_assume_role_session_name: ansible-inventory
+
+---
+# Another endpoint, for example a test server on this machine ({region} becomes each region, here in the path).
+# Credentials from the environment, as in the first example.
 plugin: alicloud.sae.sae_job
 regions: [cn-beijing, cn-hangzhou, cn-shanghai]
 endpoint: "http://127.0.0.1:8080/{region}"
-access_key_id: LTAI5tSAEEmulatorDemo
-access_key_secret: emulator-demo-secret-do-not-use-in-prod
 """
 
 import hashlib
@@ -230,10 +316,11 @@ import re
 from typing import Any
 
 from ansible.errors import AnsibleParserError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.vars import combine_vars
 
-from ansible_collections.alicloud.sae.plugins.module_utils.arguments import COMMON_ARGUMENT_SPEC
+from ansible_collections.alicloud.sae.plugins.module_utils.arguments import COMMON_ARGUMENT_SPEC, list_jobs_parameters
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
@@ -254,8 +341,11 @@ TEMPLATED_OPTIONS = tuple(name for name in CLIENT_OPTIONS if COMMON_ARGUMENT_SPE
     "regions",
     "namespaces",
     "tags",
+    "include_filters",
 )
 # What identifies the caller in the cache key. Never the secret, the token, or a hash of them.
+# The ListJobs filters a set of include_filters may hold (LIST_FILTER_ARGUMENT_SPEC less ordering and paging).
+FILTER_SET_KEYS = ("namespace_id", "app_name", "field_type", "field_value", "tags")
 IDENTITY_OPTIONS = ("access_key_id", "profile", "role_arn", "role_session_name", "sts_endpoint")
 CACHE_FORMAT = 2
 PAGE_SIZE = 200
@@ -289,6 +379,7 @@ def _describe_job(job: dict, region: str) -> str:
 
 
 _VAULT_TYPES = ("AnsibleVaultEncryptedUnicode", "EncryptedString")
+_EXTRA_VARS_HINT = " (variables given with -e/--extra-vars are seen only with use_extra_vars: true)"
 
 
 def _decrypted(value: Any) -> str:
@@ -305,6 +396,43 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _regions_of(namespace: Any, regions: list[str]) -> list[str]:
+    """The regions a namespace is listed in: its own (``<region>:<name>``, or a region's default namespace), or
+    every region for any other ID, or for no namespace."""
+    if namespace is None:
+        return regions
+    if not isinstance(namespace, str) or not namespace:
+        raise AnsibleParserError("namespaces must be a list of namespace ids, got %r." % (namespace,))
+    match = _NAMESPACE_REGION.match(namespace)
+    home = match.group(1) if match else (namespace if namespace in regions else None)
+    if match and home not in regions:
+        raise AnsibleParserError(
+            "namespace %s belongs to region %s, which is not in regions (%s)." % (namespace, home, ", ".join(regions))
+        )
+    return [home] if home else regions
+
+
+def _filter_set(index: int, entry: Any) -> dict:
+    """One set of include_filters, checked: only the API's filters, text where the API takes text."""
+    where = "include_filters[%d]" % index
+    if not isinstance(entry, dict) or not entry:
+        raise AnsibleParserError("%s must be a non-empty dictionary of filters, got %r." % (where, entry))
+    unknown = sorted("%s" % key for key in entry if key not in FILTER_SET_KEYS)
+    if unknown:
+        raise AnsibleParserError(
+            "%s has unknown key(s) %s; a filter set takes %s."
+            % (where, ", ".join(unknown), ", ".join(sorted(FILTER_SET_KEYS)))
+        )
+    for key, value in entry.items():
+        if key != "tags" and not isinstance(value, str):
+            raise AnsibleParserError("%s.%s must be text, got %r." % (where, key, value))
+    try:
+        list_jobs_parameters(entry)  # field_type's choices, field_type with field_value, the tags
+    except SaeError as error:
+        raise AnsibleParserError("%s: %s" % (where, error)) from None
+    return {key: value for key, value in entry.items() if key != "tags" or value}
+
+
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     NAME = "alicloud.sae.sae_job"
     INVENTORY_FILE_SUFFIXES = ("sae_job.yml", "sae_job.yaml")
@@ -317,7 +445,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _template(self, name: str, value: Any) -> Any:
         """A configuration value with vault decrypted and Jinja2 templates rendered."""
         if isinstance(value, list):
-            return [self._template(name, item) for item in value]
+            items = []
+            for item in value:
+                rendered = self._template(name, item)
+                # An entry that is a template of a list (regions: "{{ sae_regions }}") gives its items.
+                items.extend(rendered if isinstance(rendered, list) and isinstance(item, str) else [rendered])
+            return items
         if isinstance(value, dict):
             return {_plain(key): self._template(name, item) for key, item in value.items()}
         if type(value).__name__ in _VAULT_TYPES:
@@ -327,12 +460,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 value = self.templar.template(value)
             except Exception as error:
                 # The message names the option and the template's problem, never a rendered value.
-                raise AnsibleParserError("Could not template the %s option: %s" % (name, error)) from None
+                undefined = "undefined" in "%s" % error
+                hint = _EXTRA_VARS_HINT if undefined and not self.get_option("use_extra_vars") else ""
+                raise AnsibleParserError("Could not template the %s option: %s%s" % (name, error, hint)) from None
         return _plain(value)
 
     def _resolved_options(self) -> dict:
+        # Templates see the extra vars (-e) only with use_extra_vars, as compose, groups and hostnames do.
+        self.templar.available_variables = dict(self._vars or {}) if self.get_option("use_extra_vars") else {}
         options = {}
-        for name in CLIENT_OPTIONS + ("regions", "namespaces", "tags", "max_concurrency"):
+        for name in CLIENT_OPTIONS + ("regions", "namespaces", "tags", "include_filters", "max_concurrency"):
             value = self.get_option(name)
             options[name] = self._template(name, value) if name in TEMPLATED_OPTIONS else value
         return options
@@ -352,25 +489,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return list(dict.fromkeys(regions))
 
     @staticmethod
-    def _queries(regions: list[str], namespaces: list[str], tags: dict) -> list[JobQuery]:
-        """One listing per region, or per (region, namespace) when namespaces are given."""
-        base = {"tags": tags} if tags else {}
-        if not namespaces:
-            return [JobQuery(region, dict(base)) for region in regions]
-        queries = []
-        for namespace in dict.fromkeys(namespaces):
-            if not isinstance(namespace, str) or not namespace:
-                raise AnsibleParserError("namespaces must be a list of namespace ids, got %r." % (namespace,))
-            match = _NAMESPACE_REGION.match(namespace)
-            home = match.group(1) if match else (namespace if namespace in regions else None)
-            if match and home not in regions:
-                raise AnsibleParserError(
-                    "namespace %s belongs to region %s, which is not in regions (%s)."
-                    % (namespace, home, ", ".join(regions))
-                )
-            for region in [home] if home else regions:
-                queries.append(JobQuery(region, dict(base, namespace_id=namespace)))
-        return queries
+    def _queries(
+        regions: list[str], namespaces: list[str], tags: dict, include_filters: list | tuple = ()
+    ) -> list[JobQuery]:
+        """One listing per region and filter set: the short form (one set per namespace, each with the tags),
+        then each set of include_filters. The short form counts only when it is set or nothing else is."""
+        sets = [_filter_set(index, entry) for index, entry in enumerate(include_filters)]
+        if namespaces or tags or not sets:
+            base = {"tags": tags} if tags else {}
+            sets = ([dict(base, namespace_id=namespace) for namespace in dict.fromkeys(namespaces)] or [base]) + sets
+        queries: dict[str, JobQuery] = {}
+        for filters in sets:
+            for region in _regions_of(filters.get("namespace_id"), regions):
+                # the same listing asked for twice (two equal sets) is sent once
+                queries.setdefault(json.dumps([region, filters], sort_keys=True), JobQuery(region, dict(filters)))
+        return list(queries.values())
 
     def _naming(self) -> tuple[str, str]:
         prefix = _plain(self.get_option("hostvars_prefix")) or ""
@@ -389,8 +522,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         identity = {name: options.get(name) for name in IDENTITY_OPTIONS}
         scope = {
             "format": CACHE_FORMAT,
-            "queries": sorted([query.region, query.filters.get("namespace_id") or ""] for query in queries),
-            "tags": options.get("tags") or {},
+            "queries": sorted(json.dumps([query.region, query.filters], sort_keys=True) for query in queries),
             "endpoint": options.get("endpoint") or "",
             "identity": identity,
         }
@@ -531,6 +663,36 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
         return name
 
+    def _condition_holds(self, condition: str, hostvars: dict) -> bool:
+        """Whether a condition of the user's (trusted) holds over a job's (untrusted) host variables."""
+        extra = self._vars if self.get_option("use_extra_vars") else None
+        self.templar.available_variables = combine_vars(hostvars, extra) if extra else hostvars
+        if hasattr(self.templar, "evaluate_conditional"):  # ansible-core >= 2.19
+            return bool(self.templar.evaluate_conditional(condition))
+        return boolean(self.templar.template("{%% if %s %%} True {%% else %%} False {%% endif %%}" % condition))
+
+    def _excluder(self):
+        """A function ``(job, hostvars) -> bool``: whether any condition of ``exclude`` leaves the job out."""
+        conditions = self.get_option("exclude") or []
+        for condition in conditions:
+            if not isinstance(condition, str) or not condition.strip():
+                raise AnsibleParserError("exclude entries must be non-empty conditions, got %r." % (condition,))
+
+        def excluded(job: dict, hostvars: dict) -> bool:
+            for condition in conditions:
+                try:
+                    if self._condition_holds(condition, hostvars):
+                        return True
+                except Exception as error:
+                    # Never guess: a job kept or dropped by a condition that failed is a surprise either way.
+                    raise AnsibleParserError(
+                        "alicloud.sae.sae_job: exclude condition %r failed for job template %s: %s"
+                        % (condition, _describe_job(job, ""), error)
+                    ) from None
+            return False
+
+        return excluded
+
     def _populate(self, data: dict) -> None:
         inventory = self.inventory
         prefix, suffix = self._naming()
@@ -539,6 +701,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         groups = self.get_option("groups") or {}
         keyed_groups = self.get_option("keyed_groups") or []
         host_name = self._host_namer(strict)
+        excluded = self._excluder()
         sanitize = self._sanitize_group_name
         group_names: dict[str, str] = {}
 
@@ -563,6 +726,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 else:
                     hostvars = {prefix + key + suffix: wrap_var(value) for key, value in job.items()}
                 hostvars["ansible_connection"] = "local"
+                if excluded(job, hostvars):
+                    continue
                 host = host_name(job, hostvars)
                 if host in owners:
                     other, other_region = owners[host]
@@ -593,7 +758,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._read_config_data(path)
         options = self._resolved_options()
         regions = self._regions(options)
-        queries = self._queries(regions, options["namespaces"] or [], options["tags"] or {})
+        queries = self._queries(
+            regions, options["namespaces"] or [], options["tags"] or {}, options["include_filters"] or []
+        )
 
         cache_key = self._cache_key(path, options, queries)
         use_cache = self.get_option("cache")

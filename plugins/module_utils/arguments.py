@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 
 from ansible.module_utils.basic import env_fallback
@@ -39,9 +40,12 @@ OPTION_ENV = {
     "profile": ["ALIBABA_CLOUD_PROFILE", "ALICLOUD_PROFILE"],
     # Not ALIBABA_CLOUD_ROLE_ARN: alibabacloud-credentials reads that one as the role an OIDC token is
     # exchanged for (ACK RRSA sets it in pods); reading it here would assume that role twice.
-    "role_arn": ["ALIBABA_CLOUD_SAE_ROLE_ARN"],
+    "role_arn": ["ALIBABA_CLOUD_SAE_ROLE_ARN", "ALICLOUD_ASSUME_ROLE_ARN"],
+    # Not ALIBABA_CLOUD_ROLE_SESSION_NAME either: the OIDC exchange of alibabacloud-credentials reads it.
+    "role_session_name": ["ALICLOUD_ASSUME_ROLE_SESSION_NAME"],
     "endpoint": ["ALIBABA_CLOUD_SAE_ENDPOINT"],
     "max_requests_per_second": ["ALIBABA_CLOUD_SAE_MAX_REQUESTS_PER_SECOND"],
+    "ca_bundle": ["ALIBABA_CLOUD_CA_BUNDLE"],
 }
 
 
@@ -60,11 +64,16 @@ COMMON_ARGUMENT_SPEC = {
     ),
     "region": _with_env("region", {"type": "str", "aliases": ["alicloud_region", "region_id"]}),
     "profile": _with_env("profile", {"type": "str"}),
-    "role_arn": _with_env("role_arn", {"type": "str"}),
-    "role_session_name": {"type": "str"},
+    # alibaba.alicloud's names for the role, so its users' files and variables work unchanged.
+    "role_arn": _with_env("role_arn", {"type": "str", "aliases": ["alicloud_assume_role_arn"]}),
+    "role_session_name": _with_env(
+        "role_session_name", {"type": "str", "aliases": ["alicloud_assume_role_session_name"]}
+    ),
     "sts_endpoint": {"type": "str"},
     "endpoint": _with_env("endpoint", {"type": "str"}),
     "validate_certs": {"type": "bool", "default": True},
+    # The vendor SDK's Config calls it ``ca``; Ansible's cloud collections say ``ca_bundle``.
+    "ca_bundle": _with_env("ca_bundle", {"type": "path"}),
     "timeout": {"type": "float", "default": 30.0},
     "max_retries": {"type": "int", "default": 5},
     "max_concurrency": {"type": "int", "default": DEFAULT_MAX_CONCURRENCY},
@@ -104,6 +113,9 @@ def validate_client_params(params: dict, regions: list) -> None:
     max_retries = params.get("max_retries")
     if max_retries is not None and not (isinstance(max_retries, int) and 0 <= max_retries <= MAX_RETRIES):
         raise SaeParameterError("max_retries must be a whole number from 0 to %d, got %r." % (MAX_RETRIES, max_retries))
+    ca_bundle = params.get("ca_bundle")
+    if ca_bundle is not None and not (isinstance(ca_bundle, str) and os.path.isfile(ca_bundle)):
+        raise SaeParameterError("ca_bundle %r is not a file (a PEM bundle of CA certificates is expected)." % ca_bundle)
     rate = params.get("max_requests_per_second")
     if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < math.inf):
         raise SaeParameterError("max_requests_per_second must be a number above 0, got %r." % (rate,))

@@ -114,6 +114,7 @@ class SaeClient:
                 pool_size=max_concurrency,
                 # One limiter for every listing, region and page of this client: they share one quota.
                 rate_limiter=RateLimiter(ceiling=params.get("max_requests_per_second")),
+                ca_bundle=params.get("ca_bundle"),
             )
         self.transport = transport
         self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="sae-page")

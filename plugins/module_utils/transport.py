@@ -134,6 +134,7 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
         session: object | None = None,
         rate_limiter: RateLimiter | None = None,
+        ca_bundle: str | None = None,
     ) -> None:
         if requests is None:
             raise REQUESTS_IMPORT_ERROR  # the caller reports it as a missing requirement
@@ -143,6 +144,7 @@ class Transport:
         self._user_agent = user_agent
         self._timeout = timeout
         self._validate_certs = validate_certs
+        self._ca_bundle = ca_bundle  # the ca_bundle option: before REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE
         self.retry_policy = retry_policy or RetryPolicy()
         self._sleep = sleep
         self.stats = RequestStats()
@@ -209,12 +211,13 @@ class Transport:
         )
 
     def _environment(self, endpoint: Endpoint) -> tuple[dict, Verify]:
-        """The proxies (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY) and certificate check (a CA bundle named by
-        REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE) for ``endpoint``, as requests takes them from the environment;
-        read once per endpoint (the session does not: it would also let ~/.netrc replace our signature)."""
+        """The proxies (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY) and certificate check (the ca_bundle option, else a
+        CA bundle named by REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE, else requests' default: certifi's) for
+        ``endpoint``, as requests takes them from the environment; read once per endpoint (the session does not:
+        it would also let ~/.netrc replace our signature)."""
         settings = self._environments.get(endpoint.base_url)
         if settings is None:
-            verify: Verify = (_ca_bundle() or True) if self._validate_certs else False
+            verify: Verify = (self._ca_bundle or _ca_bundle() or True) if self._validate_certs else False
             settings = (requests.utils.get_environ_proxies(endpoint.base_url), verify)
             self._environments[endpoint.base_url] = settings
         return settings

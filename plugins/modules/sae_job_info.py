@@ -128,13 +128,24 @@ EXAMPLES = r"""
     role_session_name: ansible
   register: sae_as_role
 
-- name: Against the local SAE emulator (see emulator/README.md)
+- name: The same with alibaba.alicloud's option names
+  alicloud.sae.sae_job_info:
+    alicloud_region: cn-hangzhou
+    alicloud_assume_role_arn: acs:ram::123456789012****:role/sae-readonly
+    alicloud_assume_role_session_name: ansible
+  register: sae_as_role
+
+- name: Behind a TLS-inspecting proxy, verify the endpoint with the proxy's CA
+  alicloud.sae.sae_job_info:
+    region: cn-beijing
+    ca_bundle: /etc/pki/tls/certs/corp-proxy-ca.pem
+  register: sae_jobs
+
+- name: Against another endpoint, for example a test server on this machine ({region} becomes the region)
   alicloud.sae.sae_job_info:
     region: cn-beijing
     endpoint: "http://127.0.0.1:8080/{region}"
-    access_key_id: LTAI5tSAEEmulatorDemo
-    access_key_secret: emulator-demo-secret-do-not-use-in-prod
-  register: emulated
+  register: from_test_server
 """
 
 RETURN = r"""

@@ -140,12 +140,18 @@ class PlayRun:
 
 
 def run_playbook(
-    tmp_path: Path, env: dict, playbook: list, inventory: str = "localhost,", verbosity: int = 0, timeout: int = 300
+    tmp_path: Path,
+    env: dict,
+    playbook: list,
+    inventory: str = "localhost,",
+    verbosity: int = 0,
+    timeout: int = 300,
+    extra_args: tuple = (),
 ) -> PlayRun:
     """``ansible-playbook`` of ``playbook`` (a list of plays) against ``inventory``."""
     playbook_file = tmp_path / ("playbook-%s.yml" % uuid.uuid4().hex[:8])
     playbook_file.write_text(json.dumps(playbook, ensure_ascii=False), encoding="utf-8")
-    command = [ANSIBLE_PLAYBOOK, "-i", inventory, str(playbook_file)]
+    command = [ANSIBLE_PLAYBOOK, "-i", inventory, str(playbook_file), *extra_args]
     if verbosity:
         command.append("-" + "v" * verbosity)
     return PlayRun(*run_timed(command, env, tmp_path, timeout))

@@ -558,6 +558,78 @@ def test_namespaces_are_listed_in_their_region(run, fake):
         run(base(namespaces=["cn-qingdao:prod"]))
 
 
+def _sent(fake) -> list:
+    return [(query.region, query.filters) for query in fake.instances[-1].calls[0]]
+
+
+def test_include_filters_one_listing_per_set_and_region(run, fake):
+    sets = [
+        {"namespace_id": "cn-beijing:prod", "tags": {"team": "billing"}},
+        {"app_name": "nightly-", "field_type": "appName", "field_value": "nightly-"},
+        {"namespace_id": "cn-beijing:prod", "tags": {"team": "billing"}},  # the same set twice: listed once
+    ]
+    result = run(base(regions=["cn-beijing", "cn-hangzhou"], include_filters=sets))
+    nightly = {"app_name": "nightly-", "field_type": "appName", "field_value": "nightly-"}
+    assert _sent(fake) == [
+        ("cn-beijing", {"namespace_id": "cn-beijing:prod", "tags": {"team": "billing"}}),
+        ("cn-beijing", nightly),
+        ("cn-hangzhou", nightly),
+    ]
+    # the fake answers by region and namespace: the cn-beijing jobs come back from two listings, one host each
+    assert len(result.hosts) == len({job["app_id"] for job in JOBS["cn-beijing"] + JOBS["cn-hangzhou"]})
+
+
+def test_the_short_form_is_listed_with_include_filters_only_when_set(run, fake):
+    extra = {"app_name": "report"}
+    run(base(regions=["cn-beijing"], tags={"team": "x"}, include_filters=[extra]))
+    assert _sent(fake) == [("cn-beijing", {"tags": {"team": "x"}}), ("cn-beijing", extra)]
+    run(base(regions=["cn-beijing"], namespaces=["cn-beijing:prod"], include_filters=[extra]))
+    assert _sent(fake) == [("cn-beijing", {"namespace_id": "cn-beijing:prod"}), ("cn-beijing", extra)]
+    run(base(regions=["cn-beijing"], include_filters=[extra]))
+    assert _sent(fake) == [("cn-beijing", extra)]
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"namespace": "cn-beijing:prod"}, "include_filters[0] has unknown key(s) namespace; a filter set takes"),
+        ({"app_name": "x", "order_by": "running"}, "include_filters[0] has unknown key(s) order_by"),
+        ({}, "include_filters[0] must be a non-empty dictionary of filters"),
+        ("cn-beijing:prod", "include_filters[0] must be a non-empty dictionary of filters"),
+        ({"app_name": ["a"]}, "include_filters[0].app_name must be text"),
+        ({"field_type": "appName"}, "include_filters[0]: field_type and field_value must be given together"),
+        ({"field_type": "name", "field_value": "x"}, "include_filters[0]: field_type must be one of appName, appIds"),
+        ({"tags": ["team"]}, "include_filters[0]: tags must be a dictionary"),
+        ({"namespace_id": "cn-qingdao:prod"}, "cn-qingdao:prod belongs to region cn-qingdao"),
+    ],
+)
+def test_a_bad_filter_set_fails_before_any_client(run, fake, entry, message):
+    with pytest.raises(AnsibleParserError) as caught:
+        run(base(include_filters=[entry]))
+    assert message in str(caught.value)
+    assert fake.instances == []
+
+
+def test_exclude_leaves_out_jobs_any_condition_holds_for(run):
+    result = run(base(exclude=["sae_app_name == 'cleanup'", "sae_namespace_id is match('cn-beijing:st')"]))
+    names = {(values["sae_app_name"], values["sae_namespace_id"]) for values in map(result.vars, result.hosts)}
+    assert ("cleanup", "cn-beijing") not in names and ("report", "cn-beijing:staging") not in names
+    assert len(result.hosts) == len(ALL_IDS) - 2
+
+
+def test_exclude_sees_extra_vars_only_with_use_extra_vars(run, extra_vars):
+    extra_vars.update(unwanted="report")
+    assert len(run(base(use_extra_vars=True, exclude=["sae_app_name == unwanted"])).hosts) == len(ALL_IDS) - 3
+    with pytest.raises(AnsibleParserError, match="exclude condition 'sae_app_name == unwanted' failed for job"):
+        run(base(exclude=["sae_app_name == unwanted"]))
+
+
+@pytest.mark.parametrize("entry", ["", "  ", 5])
+def test_exclude_entries_must_be_conditions(run, entry):
+    with pytest.raises(AnsibleParserError, match="exclude entries must be non-empty conditions"):
+        run(base(exclude=[entry]))
+
+
 # ---- options from templates and the environment -------------------------------------------
 
 
@@ -574,6 +646,49 @@ def test_options_may_be_templates(run, fake, monkeypatch):
     assert client.regions == ["cn-beijing"]
     assert client.params["access_key_secret"] == SECRET
     assert client.params["access_key_secret"].__class__ is str  # not a tagged or unsafe subclass
+
+
+@pytest.fixture
+def extra_vars(monkeypatch):
+    """The extra vars (-e) BaseInventoryPlugin.parse loads into ``self._vars``."""
+    import ansible.plugins.inventory as base_plugin
+
+    values = {}
+    monkeypatch.setattr(base_plugin, "load_extra_vars", lambda loader: dict(values))
+    return values
+
+
+def test_templated_options_see_extra_vars_only_with_use_extra_vars(run, fake, extra_vars):
+    extra_vars.update(sae_secret=SECRET, sae_region="cn-hangzhou", sae_namespace="cn-hangzhou:prod", sae_team="billing")
+    config = base(
+        use_extra_vars=True,
+        access_key_secret="{{ sae_secret }}",
+        regions=["{{ sae_region }}"],
+        namespaces=["{{ sae_namespace }}"],
+        tags={"team": "{{ sae_team }}"},
+        endpoint="http://127.0.0.1:1/{{ '{' }}region}",
+    )
+    run(config)
+    (client,) = fake.instances
+    assert client.params["access_key_secret"] == SECRET
+    assert client.params["access_key_secret"].__class__ is str
+    assert client.regions == ["cn-hangzhou"]
+    (queries,) = client.calls
+    assert [query.filters for query in queries] == [{"tags": {"team": "billing"}, "namespace_id": "cn-hangzhou:prod"}]
+    assert client.params["endpoint"] == "http://127.0.0.1:1/{region}"
+    with pytest.raises(AnsibleParserError) as caught:
+        run(dict(config, use_extra_vars=False))
+    message = str(caught.value)
+    assert "Could not template the access_key_secret option" in message and "sae_secret" in message
+    assert "use_extra_vars: true" in message
+    assert SECRET not in message
+
+
+def test_an_error_that_is_not_an_undefined_variable_gives_no_extra_vars_hint(run, fake):
+    with pytest.raises(AnsibleParserError) as caught:
+        run(base(access_key_secret="{{ 1 / 0 }}"))
+    assert "Could not template the access_key_secret option" in str(caught.value)
+    assert "use_extra_vars" not in str(caught.value)
 
 
 def test_credentials_from_environment_only(run, fake, monkeypatch):

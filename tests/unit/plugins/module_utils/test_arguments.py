@@ -91,6 +91,12 @@ def test_client_params_accept_defaults():
         arguments.validate_client_params({"max_requests_per_second": rate}, ["cn-beijing"])
 
 
+def test_a_ca_bundle_that_is_a_file_is_accepted(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("", encoding="utf-8")
+    arguments.validate_client_params({"ca_bundle": str(bundle)}, ["cn-beijing"])
+
+
 @pytest.mark.parametrize(
     "params, message",
     [
@@ -110,6 +116,9 @@ def test_client_params_accept_defaults():
         ({"endpoint": "http://user:pw@127.0.0.1/{region}"}, "must not contain user information"),
         ({"endpoint": "http://127.0.0.1/{region}?x=1"}, "must not contain a query string"),
         ({"endpoint": "gopher://127.0.0.1/{region}"}, "must be an http:// or https:// URL"),
+        ({"ca_bundle": "/nonexistent/ca.pem"}, "ca_bundle '/nonexistent/ca.pem' is not a file"),
+        ({"ca_bundle": "/"}, "ca_bundle '/' is not a file"),
+        ({"ca_bundle": 5}, "ca_bundle 5 is not a file"),
     ],
 )
 def test_client_params_rejected(params, message):

@@ -557,6 +557,21 @@ def test_ca_bundle_from_the_environment(monkeypatch, tmp_path, variable):
     assert session.calls[0]["verify"] == str(bundle)
 
 
+def test_the_ca_bundle_option_wins_over_the_environment(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/example/environment-ca.pem")
+    session = ScriptedSession(FakeResponse(200, ok_answer([])))
+    client, _sleeps = make_transport(session, ca_bundle="/etc/example/option-ca.pem")
+    client.call("cn-beijing", PARAMS)
+    assert session.calls[0]["verify"] == "/etc/example/option-ca.pem"
+
+
+def test_validate_certs_false_wins_over_the_ca_bundle_option():
+    session = ScriptedSession(FakeResponse(200, ok_answer([])))
+    client, _sleeps = make_transport(session, validate_certs=False, ca_bundle="/etc/example/option-ca.pem")
+    client.call("cn-beijing", PARAMS)
+    assert session.calls[0]["verify"] is False
+
+
 def test_validate_certs_false_wins_over_a_ca_bundle(monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/example/ca.pem")
     session = ScriptedSession(FakeResponse(200, ok_answer([])))
