@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Run a command in a fresh copy of this checkout as on a machine with one Python only and no
+# pyenv: what a contributor on Ubuntu 24.04 (Python 3.12) or with a current Homebrew (3.13)
+# has after `git clone`.
+#
+#   tools/one-python.sh PYTHON_MINOR SCRATCH_DIR COMMAND...
+#       e.g. tools/one-python.sh 3.13 .tmp/one-python make demo
+#
+#   SCRATCH_DIR/clone  the copy: the files git tracks and the untracked ones it does not ignore,
+#                      as they are in the working tree now (made anew each run); COMMAND runs here
+#   SCRATCH_DIR/bin    the whole PATH: a link to each program of the system directories except
+#                      Python interpreters and their tools, plus python3.X and python3 -> the one
+#                      Python (found here by tools/find-python.sh)
+#   SCRATCH_DIR/home   HOME, without .pyenv; PYENV_ROOT is unset
+#
+# The environment is emptied except for the locale, CI, how to reach the package index
+# (proxies, CA bundles, PIP_*, UV_* but UV_PYTHON*: UV_CACHE_DIR / PIP_CACHE_DIR share a
+# cache) and ALIBABA_CLOUD_ECS_METADATA_DISABLED=true.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+minor="${1:?usage: one-python.sh PYTHON_MINOR SCRATCH_DIR COMMAND...}"
+scratch="${2:?usage: one-python.sh PYTHON_MINOR SCRATCH_DIR COMMAND...}"
+shift 2
+[ "$#" -gt 0 ] || { echo "usage: one-python.sh PYTHON_MINOR SCRATCH_DIR COMMAND..." >&2; exit 2; }
+
+python="$("$root/tools/find-python.sh" "$minor")"
+mkdir -p "$scratch"
+scratch="$(cd "$scratch" && pwd)"
+clone="$scratch/clone"
+bin="$scratch/bin"
+home="$scratch/home"
+
+# --- the copy ---------------------------------------------------------------------------
+rm -rf "$clone" "$home"
+mkdir -p "$clone" "$home"
+git -C "$root" ls-files -z --cached --others --exclude-standard |
+    while IFS= read -r -d '' file; do
+        # tracked files deleted in the working tree are not part of the copy
+        if [ -e "$root/$file" ] || [ -L "$root/$file" ]; then printf '%s\0' "$file"; fi
+    done |
+    tar -C "$root" --null -T - -cf - | tar -C "$clone" -xf -
+
+# --- the PATH ---------------------------------------------------------------------------
+rm -rf "$bin"
+mkdir -p "$bin"
+for dir in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+    [ -d "$dir" ] || continue
+    for program in "$dir"/*; do
+        name="${program##*/}"
+        case "$name" in
+            python* | pip* | pydoc* | idle* | 2to3* | pyenv* | uv | uvx | virtualenv*) continue ;;
+        esac
+        [ -x "$program" ] && [ ! -d "$program" ] || continue
+        [ -e "$bin/$name" ] || ln -s "$program" "$bin/$name"
+    done
+done
+ln -s "$python" "$bin/python$minor"
+ln -s "$python" "$bin/python3"
+
+# --- the environment --------------------------------------------------------------------
+keep=(
+    HOME="$home"
+    PATH="$bin"
+    ALIBABA_CLOUD_ECS_METADATA_DISABLED=true
+)
+while IFS='=' read -r var _; do
+    case "$var" in
+        UV_PYTHON*) ;;
+        LANG | LC_* | TZ | TERM | CI | UV_* | PIP_* | SSL_CERT_* | REQUESTS_CA_BUNDLE | CURL_CA_BUNDLE | \
+            http_proxy | https_proxy | no_proxy | all_proxy | HTTP_PROXY | HTTPS_PROXY | NO_PROXY | ALL_PROXY)
+            keep+=("$var=${!var}")
+            ;;
+    esac
+done < <(env | grep -E '^[A-Za-z_][A-Za-z0-9_]*=' || true)
+
+echo "one-python.sh: $* in $clone, with only Python $minor ($python) on PATH and no pyenv"
+cd "$clone"
+exec env -i "${keep[@]}" "$@"
