@@ -3,8 +3,10 @@
 # pyenv: what a contributor on Ubuntu 24.04 (Python 3.12) or with a current Homebrew (3.13)
 # has after `git clone`.
 #
-#   tools/one-python.sh PYTHON_MINOR SCRATCH_DIR COMMAND...
+#   tools/one-python.sh [--in-place] PYTHON_MINOR SCRATCH_DIR COMMAND...
 #       e.g. tools/one-python.sh 3.13 .tmp/one-python make demo
+#
+#   --in-place         run COMMAND in this checkout instead of a copy (e.g. a fresh git clone)
 #
 #   SCRATCH_DIR/clone  the copy: the files git tracks and the untracked ones it does not ignore,
 #                      as they are in the working tree now (made anew each run); COMMAND runs here
@@ -19,10 +21,16 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-minor="${1:?usage: one-python.sh PYTHON_MINOR SCRATCH_DIR COMMAND...}"
-scratch="${2:?usage: one-python.sh PYTHON_MINOR SCRATCH_DIR COMMAND...}"
+usage="usage: one-python.sh [--in-place] PYTHON_MINOR SCRATCH_DIR COMMAND..."
+in_place=false
+if [ "${1:-}" = --in-place ]; then
+    in_place=true
+    shift
+fi
+minor="${1:?$usage}"
+scratch="${2:?$usage}"
 shift 2
-[ "$#" -gt 0 ] || { echo "usage: one-python.sh PYTHON_MINOR SCRATCH_DIR COMMAND..." >&2; exit 2; }
+[ "$#" -gt 0 ] || { echo "$usage" >&2; exit 2; }
 
 python="$("$root/tools/find-python.sh" "$minor")"
 mkdir -p "$scratch"
@@ -32,14 +40,20 @@ bin="$scratch/bin"
 home="$scratch/home"
 
 # --- the copy ---------------------------------------------------------------------------
-rm -rf "$clone" "$home"
-mkdir -p "$clone" "$home"
-git -C "$root" ls-files -z --cached --others --exclude-standard |
-    while IFS= read -r -d '' file; do
-        # tracked files deleted in the working tree are not part of the copy
-        if [ -e "$root/$file" ] || [ -L "$root/$file" ]; then printf '%s\0' "$file"; fi
-    done |
-    tar -C "$root" --null -T - -cf - | tar -C "$clone" -xf -
+rm -rf "$home"
+mkdir -p "$home"
+if [ "$in_place" = true ]; then
+    clone="$root"
+else
+    rm -rf "$clone"
+    mkdir -p "$clone"
+    git -C "$root" ls-files -z --cached --others --exclude-standard |
+        while IFS= read -r -d '' file; do
+            # tracked files deleted in the working tree are not part of the copy
+            if [ -e "$root/$file" ] || [ -L "$root/$file" ]; then printf '%s\0' "$file"; fi
+        done |
+        tar -C "$root" --null -T - -cf - | tar -C "$clone" -xf -
+fi
 
 # --- the PATH ---------------------------------------------------------------------------
 rm -rf "$bin"
