@@ -226,6 +226,8 @@ demo-one-python: ## `make demo` in a fresh copy of the checkout with one Python 
 	$(REQUIRE_TOOLS_PYTHON)
 	UV_CACHE_DIR=$(XDG_CACHE_HOME)/uv PIP_CACHE_DIR=$(XDG_CACHE_HOME)/pip \
 		tools/one-python.sh $(ONE_PYTHON) $(ONE_PYTHON_DIR)/$(ONE_PYTHON) make demo
+	@venv_python="$$($(ONE_PYTHON_DIR)/$(ONE_PYTHON)/clone/.venv/tools/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')"; \
+	if [ "$$venv_python" != "$(ONE_PYTHON)" ]; then echo "demo-one-python: the tools venv has Python $$venv_python" >&2; exit 1; fi
 
 # --- other -----------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@
 #   --in-place         run COMMAND in this checkout instead of a copy (e.g. a fresh git clone)
 #
 #   SCRATCH_DIR/clone  the copy: the files git tracks and the untracked ones it does not ignore,
-#                      as they are in the working tree now (made anew each run); COMMAND runs here
+#                      as they are in the working tree now (tools/sync_copy.py, made anew each
+#                      run); COMMAND runs here
 #   SCRATCH_DIR/bin    the whole PATH: a link to each program of the system directories except
 #                      Python interpreters and their tools, plus python3.X and python3 -> the one
 #                      Python (found here by tools/find-python.sh)
@@ -46,13 +47,9 @@ if [ "$in_place" = true ]; then
     clone="$root"
 else
     rm -rf "$clone"
-    mkdir -p "$clone"
-    git -C "$root" ls-files -z --cached --others --exclude-standard |
-        while IFS= read -r -d '' file; do
-            # tracked files deleted in the working tree are not part of the copy
-            if [ -e "$root/$file" ] || [ -L "$root/$file" ]; then printf '%s\0' "$file"; fi
-        done |
-        tar -C "$root" --null -T - -cf - | tar -C "$clone" -xf -
+    # the files git sees, as tools/sync_copy.py copies them for ansible-test (a git repository
+    # with nothing committed, so that a copy of the copy works too)
+    "$python" "$root/tools/sync_copy.py" "$clone"
 fi
 
 # --- the PATH ---------------------------------------------------------------------------
