@@ -16,13 +16,21 @@ ROOT := $(CURDIR)
 TMP := $(ROOT)/.tmp
 VENVS := $(ROOT)/.venv
 TOOLS := $(VENVS)/tools
-TOOLS_PYTHON_VERSION := 3.11
 COLLECTIONS := $(TMP)/collections
 COLL := $(COLLECTIONS)/ansible_collections/alicloud/sae
 
 # --- the environment of every recipe -------------------------------------------------
 # pyenv (used to find the matrix Pythons) must keep working after HOME moves.
-export PYENV_ROOT ?= $(HOME)/.pyenv
+export PYENV_ROOT := $(or $(PYENV_ROOT),$(HOME)/.pyenv)
+# The tools venv's Python: 3.11 (the tools lock's own) when the machine has it, else 3.12 or
+# 3.13 (tools/tools-python.sh); `make TOOLS_PYTHON_VERSION=3.13 ...` picks one. Empty when the
+# machine has none: the venv target then says so.
+ifndef TOOLS_PYTHON_VERSION
+TOOLS_PYTHON_VERSION := $(shell tools/tools-python.sh 2>/dev/null)
+endif
+export TOOLS_PYTHON_VERSION
+# the first line of a recipe that needs it: fails, saying why, when there is no such Python
+REQUIRE_TOOLS_PYTHON = $(if $(TOOLS_PYTHON_VERSION),@:,@tools/tools-python.sh >/dev/null; exit 1)
 # A scratch HOME: no real credential or config file is read, caches stay in .tmp.
 export HOME := $(TMP)/home
 export XDG_CONFIG_HOME := $(HOME)/.config
@@ -52,13 +60,20 @@ AT_COPY := $(TMP)/ansible-test/ansible_collections/alicloud/sae
 PY_DIRS = $(wildcard plugins tests emulator benchmarks tools)
 
 MATRIX_CELLS = $(shell tools/matrix.sh cells)
-MATRIX_OLDEST = $(shell tools/matrix.sh oldest)
-MATRIX_NEWEST = $(shell tools/matrix.sh newest)
+# the oldest series on its oldest Python and the newest on its newest, of those this machine has
+MATRIX_TEST_CELLS = $(shell tools/matrix.sh test-cells)
+EMPTY :=
+SPACE := $(EMPTY) $(EMPTY)
+
+# The Python of the one-python gate: the newest the tools support that this machine has (not
+# the tools lock's own 3.11 when there is another).
+ONE_PYTHON = $(lastword $(shell tools/tools-python.sh present))
 
 # The gates of `make test`, in order (a+b: a and b run at the same time; SERIAL=1 runs
-# them one after the other).
+# them one after the other). The matrix cells this machine lacks a Python for are named in
+# the summary (tools/matrix.sh skipped), and fail the run under CI=true.
 TEST_GATES = setup ruff changelog ansible-lint docs-check galaxy sanity units pytest-unit integration \
-	matrix-$(MATRIX_OLDEST)+matrix-$(MATRIX_NEWEST)
+	$(subst $(SPACE),+,$(addprefix matrix-,$(MATRIX_TEST_CELLS))) demo-one-python
 
 .PHONY: help
 help: ## this list
@@ -67,7 +82,8 @@ help: ## this list
 # --- venvs and the scratch layout ------------------------------------------------------
 
 .PHONY: venv
-venv: ## the tools venv (.venv/tools: ansible-core 2.19, linters, docs, galaxy-importer)
+venv: ## the tools venv (.venv/tools: Python 3.11, 3.12 or 3.13, ansible-core 2.19, linters, docs, galaxy-importer)
+	$(REQUIRE_TOOLS_PYTHON)
 	@tools/venv.sh tools $(TOOLS_PYTHON_VERSION) tests/requirements-tools.txt tests/unit/requirements.txt
 
 .PHONY: prepare
@@ -81,13 +97,14 @@ venv-matrix-%: ## a matrix venv, e.g. venv-matrix-2.16-py3.10
 
 .PHONY: setup
 setup: ## every venv `make test` needs (built in parallel)
-	@$(MAKE) --no-print-directory -j3 venv venv-matrix-$(MATRIX_OLDEST) venv-matrix-$(MATRIX_NEWEST)
+	@$(MAKE) --no-print-directory -j3 venv $(addprefix venv-matrix-,$(MATRIX_TEST_CELLS))
 	@$(MAKE) --no-print-directory prepare
 
 .PHONY: lock
-lock: ## re-resolve tests/requirements-tools.txt from tests/requirements-tools.in
-	@tools/venv.sh uv 3.11 -r tests/requirements-uv.txt
-	$(VENVS)/uv/bin/uv pip compile --quiet --python-version $(TOOLS_PYTHON_VERSION) --no-header \
+lock: ## re-resolve tests/requirements-tools.txt from tests/requirements-tools.in (one lock for Python 3.11+)
+	$(REQUIRE_TOOLS_PYTHON)
+	@tools/venv.sh uv $(TOOLS_PYTHON_VERSION) -r tests/requirements-uv.txt
+	$(VENVS)/uv/bin/uv pip compile --quiet --universal --python-version $$(tools/tools-python.sh lock) --no-header \
 		--annotation-style line tests/requirements-tools.in -o tests/requirements-tools.txt
 
 # --- gates -----------------------------------------------------------------------------
@@ -121,7 +138,7 @@ ansible-test-copy: prepare
 	@$(TOOLS)/bin/python tools/sync_copy.py $(AT_COPY)
 
 .PHONY: sanity
-sanity: ansible-test-copy ## ansible-test sanity --venv --python 3.11 (+ compile/import of plugins/ on 3.9)
+sanity: ansible-test-copy ## ansible-test sanity --venv --python <tools Python> (+ compile/import of plugins/ on 3.9)
 	@status=0; cd $(AT_COPY); \
 	echo "ansible-test sanity --venv --python $(TOOLS_PYTHON_VERSION)"; \
 	$(WITH_TOOLS) ansible-test sanity --venv --python $(TOOLS_PYTHON_VERSION) --color no || status=1; \
@@ -135,7 +152,7 @@ sanity: ansible-test-copy ## ansible-test sanity --venv --python 3.11 (+ compile
 	exit $$status
 
 .PHONY: units
-units: ansible-test-copy ## ansible-test units --venv --python 3.11 (installs tests/unit/requirements.txt)
+units: ansible-test-copy ## ansible-test units --venv --python <tools Python> (installs tests/unit/requirements.txt)
 	cd $(AT_COPY) && $(WITH_TOOLS) ansible-test units --venv --python $(TOOLS_PYTHON_VERSION) --color no
 
 .PHONY: pytest-unit
@@ -143,7 +160,7 @@ pytest-unit: prepare ## plain pytest over tests/unit (and the benchmark report, 
 	cd $(COLL) && $(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) tools/pytest.sh tests/unit benchmarks/tests
 
 .PHONY: integration
-integration: ansible-test-copy ## ansible-test integration --local (tools venv, Python 3.11; emulator importable)
+integration: ansible-test-copy ## ansible-test integration --local (tools venv and its Python; emulator importable)
 	@targets=$$(find tests/integration/targets -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l); \
 	if [ "$$targets" -eq 0 ]; then echo "integration: no targets under tests/integration/targets" >&2; exit 1; fi
 	cd $(AT_COPY) && $(WITH_TOOLS) ansible-test integration --local --python $(TOOLS_PYTHON_VERSION) --color no
@@ -156,7 +173,7 @@ matrix-%: venv-matrix-% prepare ## units + integration + emulator tests on one c
 
 .PHONY: test-matrix
 test-matrix: ## units + integration on every ansible-core series x (oldest, newest) Python
-	@tools/run-gates.sh setup-matrix $(shell tools/matrix.sh gates)
+	@SKIPPED_GATES="$$(tools/matrix.sh skipped all)" tools/run-gates.sh setup-matrix $(shell tools/matrix.sh gates)
 
 .PHONY: setup-matrix
 setup-matrix:
@@ -201,7 +218,16 @@ galaxy: build ## build, check the tarball's file list, galaxy-importer (no error
 
 .PHONY: test
 test: ## every gate; one summary line per gate; non-zero exit when any gate failed
-	@tools/run-gates.sh $(TEST_GATES)
+	@SKIPPED_GATES="$$(tools/matrix.sh skipped test)" tools/run-gates.sh $(TEST_GATES)
+
+ONE_PYTHON_DIR := $(TMP)/one-python
+.PHONY: demo-one-python
+demo-one-python: ## `make demo` in a fresh copy of the checkout with one Python only (ONE_PYTHON=3.X) and no pyenv
+	$(REQUIRE_TOOLS_PYTHON)
+	UV_CACHE_DIR=$(XDG_CACHE_HOME)/uv PIP_CACHE_DIR=$(XDG_CACHE_HOME)/pip \
+		tools/one-python.sh $(ONE_PYTHON) $(ONE_PYTHON_DIR)/$(ONE_PYTHON) make demo
+	@venv_python="$$($(ONE_PYTHON_DIR)/$(ONE_PYTHON)/clone/.venv/tools/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')"; \
+	if [ "$$venv_python" != "$(ONE_PYTHON)" ]; then echo "demo-one-python: the tools venv has Python $$venv_python" >&2; exit 1; fi
 
 # --- other -----------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Print the absolute path of a Python interpreter of the given minor version (e.g. 3.12).
-# Looks in pyenv's versions first (newest patch release wins), then on PATH.
+# Looks in pyenv's versions first (newest patch release wins), then in each PATH directory.
 # Exit status 1 (and a message on stderr) when none is found.
 set -euo pipefail
 
@@ -25,12 +25,15 @@ if [ -d "$root/versions" ]; then
     fi
 fi
 
-for candidate in "python$want" /usr/bin/"python$want" /usr/local/bin/"python$want"; do
-    path="$(command -v "$candidate" 2>/dev/null || true)"
-    [ -n "$path" ] || continue
-    case "$path" in
-        */.pyenv/shims/*) continue ;;  # shims depend on pyenv state; only use real interpreters
+# Every PATH entry in order (not only the first python3.X: that may be a pyenv shim, which
+# depends on pyenv state; only real interpreters count).
+IFS=: read -r -a path_dirs <<<"${PATH:-}"
+for dir in "${path_dirs[@]}"; do
+    case "$dir" in
+        "" | "$root/shims" | */.pyenv/shims | */.pyenv/shims/) continue ;;
     esac
+    path="$dir/python$want"
+    [ -x "$path" ] && [ ! -d "$path" ] || continue
     if "$path" -c 'import sys; sys.exit(0 if "%d.%d" % sys.version_info[:2] == "'"$want"'" else 1)' 2>/dev/null; then
         printf '%s\n' "$path"
         exit 0

@@ -67,7 +67,8 @@ if [ "$name" = uv ]; then
     "$python" -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
 else
-    "$root/tools/venv.sh" uv 3.11 -r "$root/tests/requirements-uv.txt"
+    # uv is bootstrapped on the tools venv's Python (TOOLS_PYTHON_VERSION when make set it)
+    "$root/tools/venv.sh" uv "$("$root/tools/tools-python.sh")" -r "$root/tests/requirements-uv.txt"
     uv="$venvs/uv/bin/uv"
     "$uv" venv --quiet --seed --python "$python" "$venv"
     args=()
