@@ -74,6 +74,9 @@ def test_module_under_an_account_quota_is_exact_and_reports_the_throttled_calls(
     served, refused = _served_and_refused(emulator)
     stats = run.result["api_stats"]
     assert (stats["requests"], stats["throttled"]) == (served + refused, refused)
-    assert served == 20 and 0 < refused <= 0.4 * served, (served, refused)
+    # Ten pages against a bucket of 4: the first burst is refused in part, whatever the limiter does. How many
+    # more it refuses depends on how long the run takes (the rate climbs back as a CUBIC curve), so the share
+    # refused is held to its bound in the inventory's tests (the listing, at a quota of 10), not here.
+    assert served == 20 and refused > 0, (served, refused)
     assert stats["retried_codes"] == {"Throttling.User": refused}
     assert stats["rate_limit"] > 0
