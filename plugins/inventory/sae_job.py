@@ -343,9 +343,9 @@ TEMPLATED_OPTIONS = tuple(name for name in CLIENT_OPTIONS if COMMON_ARGUMENT_SPE
     "tags",
     "include_filters",
 )
-# What identifies the caller in the cache key. Never the secret, the token, or a hash of them.
-# The ListJobs filters a set of include_filters may hold (LIST_FILTER_ARGUMENT_SPEC less ordering and paging).
+# The ListJobs filters a set of include_filters may hold (sae_job_info's filters less ordering and paging).
 FILTER_SET_KEYS = ("namespace_id", "app_name", "field_type", "field_value", "tags")
+# What identifies the caller in the cache key. Never the secret, the token, or a hash of them.
 IDENTITY_OPTIONS = ("access_key_id", "profile", "role_arn", "role_session_name", "sts_endpoint")
 CACHE_FORMAT = 2
 PAGE_SIZE = 200

@@ -47,23 +47,14 @@ def decode_answer(
         document = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to decode
         document = None
-    if not isinstance(document, dict):
+    if isinstance(document, dict):
+        if status < 400 and document.get("Success") is not False:
+            return document
+        code = "%s" % (document.get("Code") or document.get("ErrorCode") or "HTTP%d" % status)
+        message = "%s" % (document.get("Message") or "no message")
+        request_id = document.get("RequestId") or request_id
+    else:
         code = "InvalidResponse" if status < 400 else "HTTP%d" % status
         what = "not a JSON object" if document is not None else "not JSON"
-        raise SaeApiError(
-            code,
-            "the answer (%s) is %s: %s" % (content_type or "no content type", what, snippet(text) or "empty body"),
-            request_id=request_id,
-            status=status,
-            retry_after=_retry_after_seconds(retry_after),
-        )
-    request_id = document.get("RequestId") or request_id
-    if status >= 400 or document.get("Success") is False:
-        raise SaeApiError(
-            "%s" % (document.get("Code") or document.get("ErrorCode") or "HTTP%d" % status),
-            "%s" % (document.get("Message") or "no message"),
-            request_id=request_id,
-            status=status,
-            retry_after=_retry_after_seconds(retry_after),
-        )
-    return document
+        message = "the answer (%s) is %s: %s" % (content_type or "no content type", what, snippet(text) or "empty body")
+    raise SaeApiError(code, message, request_id, status, retry_after=_retry_after_seconds(retry_after))

@@ -5,8 +5,8 @@
 
 """The shared options and the validation of user input, done before any request.
 
-Pure functions over a params dict (the option names of ``alicloud.sae.common``), used by
-the module and the inventory plugin alike.
+Pure functions over a params dict (the option names of ``alicloud.sae.common``), used by the module and the inventory
+plugin alike.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import json
 import math
 import os
 import re
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeParameterError
-from ansible_collections.alicloud.sae.plugins.module_utils.transport import resolve_endpoint
 
 MAX_PAGE_SIZE = 200
 MAX_CONCURRENCY = 64
@@ -28,7 +28,9 @@ DEFAULT_MAX_CONCURRENCY = 32
 MAX_RETRIES = 20
 FIELD_TYPES = ("appName", "appIds")
 ORDER_BY = ("running", "instances")
+DEFAULT_ENDPOINT = "https://sae.{region}.aliyuncs.com"
 _REGION_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
 
 # Environment variables per option, in order of precedence. The inventory plugin's
 # documentation lists the same names (a unit test keeps the two in step).
@@ -49,49 +51,27 @@ OPTION_ENV = {
 }
 
 
-def _with_env(option: str, spec: dict) -> dict:
-    spec["fallback"] = (env_fallback, OPTION_ENV[option])
-    return spec
-
-
-COMMON_ARGUMENT_SPEC = {
-    "access_key_id": _with_env("access_key_id", {"type": "str", "aliases": ["alicloud_access_key", "access_key"]}),
-    "access_key_secret": _with_env(
-        "access_key_secret", {"type": "str", "no_log": True, "aliases": ["alicloud_secret_key", "secret_key"]}
-    ),
-    "security_token": _with_env(
-        "security_token", {"type": "str", "no_log": True, "aliases": ["alicloud_security_token"]}
-    ),
-    "region": _with_env("region", {"type": "str", "aliases": ["alicloud_region", "region_id"]}),
-    "profile": _with_env("profile", {"type": "str"}),
+COMMON_ARGUMENT_SPEC: dict = {
+    "access_key_id": {"type": "str", "aliases": ["alicloud_access_key", "access_key"]},
+    "access_key_secret": {"type": "str", "no_log": True, "aliases": ["alicloud_secret_key", "secret_key"]},
+    "security_token": {"type": "str", "no_log": True, "aliases": ["alicloud_security_token"]},
+    "region": {"type": "str", "aliases": ["alicloud_region", "region_id"]},
+    "profile": {"type": "str"},
     # alibaba.alicloud's names for the role, so its users' files and variables work unchanged.
-    "role_arn": _with_env("role_arn", {"type": "str", "aliases": ["alicloud_assume_role_arn"]}),
-    "role_session_name": _with_env(
-        "role_session_name", {"type": "str", "aliases": ["alicloud_assume_role_session_name"]}
-    ),
+    "role_arn": {"type": "str", "aliases": ["alicloud_assume_role_arn"]},
+    "role_session_name": {"type": "str", "aliases": ["alicloud_assume_role_session_name"]},
     "sts_endpoint": {"type": "str"},
-    "endpoint": _with_env("endpoint", {"type": "str"}),
+    "endpoint": {"type": "str"},
     "validate_certs": {"type": "bool", "default": True},
     # The vendor SDK's Config calls it ``ca``; Ansible's cloud collections say ``ca_bundle``.
-    "ca_bundle": _with_env("ca_bundle", {"type": "path"}),
+    "ca_bundle": {"type": "path"},
     "timeout": {"type": "float", "default": 30.0},
     "max_retries": {"type": "int", "default": 5},
     "max_concurrency": {"type": "int", "default": DEFAULT_MAX_CONCURRENCY},
-    "max_requests_per_second": _with_env("max_requests_per_second", {"type": "float"}),
+    "max_requests_per_second": {"type": "float"},
 }
-
-# Filters of ListJobs, as module options (the inventory plugin offers namespaces and tags).
-LIST_FILTER_ARGUMENT_SPEC = {
-    "namespace_id": {"type": "str"},
-    "app_name": {"type": "str"},
-    "field_type": {"type": "str", "choices": list(FIELD_TYPES)},
-    "field_value": {"type": "str"},
-    "tags": {"type": "dict"},
-    "order_by": {"type": "str", "choices": list(ORDER_BY)},
-    "reverse": {"type": "bool"},
-    "page_size": {"type": "int", "default": MAX_PAGE_SIZE},
-    "current_page": {"type": "int"},
-}
+for _name, _variables in OPTION_ENV.items():
+    COMMON_ARGUMENT_SPEC[_name]["fallback"] = (env_fallback, _variables)
 
 
 def validate_region(region: str | None, option: str = "region") -> str:
@@ -102,45 +82,79 @@ def validate_region(region: str | None, option: str = "region") -> str:
     return region
 
 
+def option_value(params: dict, name: str) -> object:
+    """A common option's value, or its documented default when it is unset (None)."""
+    value = params.get(name)
+    return COMMON_ARGUMENT_SPEC[name]["default"] if value is None else value
+
+
+def resolve_endpoint(template: str | None, region: str) -> str:
+    """The base URL (``scheme://host[:port][/prefix]``, no trailing slash) of ``template`` for ``region``: ``{region}``
+    expanded, and checked to be a plain http(s) URL."""
+    if template is not None and not isinstance(template, str):
+        raise SaeParameterError("endpoint must be a URL template (text), got %s." % type(template).__name__)
+    url = (template or DEFAULT_ENDPOINT).replace("{region}", region)
+    if _SPACE_OR_CONTROL.search(url):
+        # never valid in a URL, and a NUL makes the standard library raise where it looks at the host
+        raise SaeParameterError("endpoint must not contain spaces or control characters, got %r." % url)
+    if "://" not in url:
+        url = "https://" + url
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # for example "Invalid IPv6 URL" for an unclosed "["
+        raise SaeParameterError("endpoint %r is not a valid URL: %s." % (url, error)) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SaeParameterError("endpoint must be an http:// or https:// URL, got %r." % url)
+    if "@" in parts.netloc:
+        # user:pass@host would send the request (and its signature) somewhere else than it looks.
+        raise SaeParameterError("endpoint must not contain user information (user@host).")
+    if parts.query or parts.fragment:
+        raise SaeParameterError("endpoint must not contain a query string or fragment.")
+    try:
+        parts.port  # noqa: B018 - reading it is the check: urllib raises ValueError for a bad port
+    except ValueError:
+        raise SaeParameterError("endpoint has an invalid port: %r." % url) from None
+    return "%s://%s%s" % (parts.scheme, parts.netloc, parts.path.rstrip("/"))
+
+
 def validate_client_params(params: dict, regions: list) -> None:
     """Check the connection options for every region they will be used with."""
     for region in regions:
         validate_region(region)
         resolve_endpoint(params.get("endpoint"), region)
-    timeout = params.get("timeout")
-    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
-        raise SaeParameterError("timeout must be a number of seconds above 0, got %r." % (timeout,))
-    max_retries = params.get("max_retries")
-    if max_retries is not None and not (isinstance(max_retries, int) and 0 <= max_retries <= MAX_RETRIES):
-        raise SaeParameterError("max_retries must be a whole number from 0 to %d, got %r." % (MAX_RETRIES, max_retries))
+    _number_above_zero("timeout", "a number of seconds", params.get("timeout"))
+    if params.get("max_retries") is not None:
+        _whole_number("max_retries", params["max_retries"], 0, MAX_RETRIES)
     ca_bundle = params.get("ca_bundle")
     if ca_bundle is not None and not (isinstance(ca_bundle, str) and os.path.isfile(ca_bundle)):
         raise SaeParameterError("ca_bundle %r is not a file (a PEM bundle of CA certificates is expected)." % ca_bundle)
-    rate = params.get("max_requests_per_second")
-    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < math.inf):
-        raise SaeParameterError("max_requests_per_second must be a number above 0, got %r." % (rate,))
+    _number_above_zero("max_requests_per_second", "a number", params.get("max_requests_per_second"))
+
+
+def _number_above_zero(option: str, what: str, value: object) -> None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf
+    ):
+        raise SaeParameterError("%s must be %s above 0, got %r." % (option, what, value))
+
+
+def _whole_number(option: str, value: object, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        bounds = "from %d to %d" % (low, high) if high is not None else "of %d or more" % low
+        raise SaeParameterError("%s must be a whole number %s, got %r." % (option, bounds, value))
+    return value
 
 
 def validate_page_size(page_size: object) -> int:
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise SaeParameterError("page_size must be a whole number from 1 to %d, got %r." % (MAX_PAGE_SIZE, page_size))
-    return page_size
+    return _whole_number("page_size", page_size, 1, MAX_PAGE_SIZE)
 
 
 def validate_current_page(current_page: object) -> int | None:
-    if current_page is None:
-        return None
-    if isinstance(current_page, bool) or not isinstance(current_page, int) or current_page < 1:
-        raise SaeParameterError("current_page must be a whole number of 1 or more, got %r." % (current_page,))
-    return current_page
+    return None if current_page is None else _whole_number("current_page", current_page, 1)
 
 
 def validate_max_concurrency(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CONCURRENCY:
-        raise SaeParameterError(
-            "max_concurrency must be a whole number from 1 to %d, got %r." % (MAX_CONCURRENCY, value)
-        )
-    return value
+    return _whole_number("max_concurrency", value, 1, MAX_CONCURRENCY)
 
 
 def tags_parameter(tags: object) -> str | None:

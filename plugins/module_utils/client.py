@@ -7,15 +7,11 @@
 
 from __future__ import annotations
 
-import platform
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
 from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
-    COMMON_ARGUMENT_SPEC,
     DEFAULT_MAX_CONCURRENCY,
     list_jobs_parameters,
     validate_client_params,
@@ -24,19 +20,10 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     validate_page_size,
     validate_region,
 )
-from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import job_key, normalise_job, read_page
 from ansible_collections.alicloud.sae.plugins.module_utils.paging import Page, list_all
-from ansible_collections.alicloud.sae.plugins.module_utils.ratelimit import RateLimiter
-from ansible_collections.alicloud.sae.plugins.module_utils.retries import RetryPolicy
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import Transport
-from ansible_collections.alicloud.sae.plugins.module_utils.version import COLLECTION_VERSION
-
-API_ACTION = "ListJobs"
-API_VERSION = "2019-05-06"
-API_PATH = "/pop/v1/sam/job/listJobs"
-USER_AGENT = "alicloud.sae/%s (Ansible collection; Python %s)" % (COLLECTION_VERSION, platform.python_version())
 
 
 @dataclass
@@ -54,32 +41,9 @@ class JobListing:
     total_size: int
 
 
-@contextmanager
-def _answer_context(region: str, request_id: str | None) -> Iterator[None]:
-    """What is wrong with an answer is an error naming its region and request id."""
-    try:
-        yield
-    except SaeApiError as error:
-        raise error.in_region(region, request_id) from None
-
-
-def _page_from_answer(answer: dict, region: str) -> Page:
-    """The answer's raw job templates, each checked to have the AppId the listing keys them by."""
-    request_id = answer.get("RequestId")
-    with _answer_context(region, request_id):
-        applications, total = read_page(answer)
-    return Page(applications, total, request_id)
-
-
-def _normalised(page: Page, region: str) -> list:
-    with _answer_context(region, page.request_id):
-        return [normalise_job(application) for application in page.items]
-
-
-def _option(params: dict, name: str) -> object:
-    """An option's value, or its documented default when it is unset (None)."""
-    value = params.get(name)
-    return COMMON_ARGUMENT_SPEC[name]["default"] if value is None else value
+def _normalised(page: Page) -> list:
+    # read_page has checked everything normalise_job could refuse, with the answer's request id at hand.
+    return [normalise_job(application) for application in page.items]
 
 
 class SaeClient:
@@ -99,24 +63,7 @@ class SaeClient:
     ) -> None:
         validate_client_params(params, regions)
         max_concurrency = validate_max_concurrency(max_concurrency)
-        if transport is None:
-            transport = Transport(
-                resolve_credential_source(params),
-                params.get("endpoint"),
-                API_ACTION,
-                API_VERSION,
-                API_PATH,
-                USER_AGENT,
-                timeout=params.get("timeout") or 30.0,
-                # None (an option left unset) must not turn certificate checks off or break retries.
-                validate_certs=_option(params, "validate_certs"),
-                retry_policy=RetryPolicy(max_retries=_option(params, "max_retries")),
-                pool_size=max_concurrency,
-                # One limiter for every listing, region and page of this client: they share one quota.
-                rate_limiter=RateLimiter(ceiling=params.get("max_requests_per_second")),
-                ca_bundle=params.get("ca_bundle"),
-            )
-        self.transport = transport
+        self.transport = transport or Transport(params, pool_size=max_concurrency)
         self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="sae-page")
 
     def __enter__(self) -> SaeClient:
@@ -135,7 +82,10 @@ class SaeClient:
 
     def _fetch_page(self, region: str, parameters: dict, page_size: int, number: int) -> Page:
         answer = self.transport.call(region, dict(parameters, PageSize=str(page_size), CurrentPage=str(number)))
-        return _page_from_answer(answer, region)
+        try:
+            return Page(*read_page(answer))
+        except SaeApiError as error:  # what is wrong with an answer: an error naming its region and request id
+            raise error.in_region(region, answer.get("RequestId")) from None
 
     def list_jobs(self, query: JobQuery, page_size: int = 200, current_page: int | None = None) -> JobListing:
         """Every job template of ``query`` (or only page ``current_page``), each exactly once."""
@@ -146,10 +96,8 @@ class SaeClient:
         fetch_page = partial(self._fetch_page, query.region, list_jobs_parameters(query.filters), page_size)
         if current_page is not None:
             page = fetch_page(current_page)
-            return JobListing(query, _normalised(page, query.region), page.total)
-        listing = list_all(
-            fetch_page, page_size, self._pool, key=job_key, convert=lambda page: _normalised(page, query.region)
-        )
+            return JobListing(query, [normalise_job(application) for application in page.items], page.total)
+        listing = list_all(fetch_page, page_size, self._pool, key=job_key, convert=_normalised)
         return JobListing(query, listing.items, listing.total)
 
     def list_jobs_many(self, queries: list[JobQuery], page_size: int = 200) -> list[JobListing | SaeError]:
@@ -165,8 +113,6 @@ class SaeClient:
             except SaeError as error:
                 return error
 
-        if len(queries) == 1:
-            return [run(queries[0])]
         # Listings wait for their pages in threads of their own; their requests run in the one pool.
         with ThreadPoolExecutor(max_workers=min(len(queries), 64), thread_name_prefix="sae-listing") as listings:
             return list(listings.map(run, queries))

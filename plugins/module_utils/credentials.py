@@ -11,12 +11,12 @@
 3. ``profile``: the aliyun CLI profile, then the INI credentials file profile;
 4. alibabacloud-credentials' default chain.
 
-The explicit-key path never imports alibabacloud-credentials: that import costs about
-180 ms, on every task.
+The explicit-key path never imports alibabacloud-credentials: that import costs about 180 ms, on every task.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -48,8 +48,6 @@ class CredentialSource:
     def get(self) -> Credentials:
         try:
             credentials = self._fetch()
-        except SaeCredentialError:
-            raise
         except Exception as exc:  # the SDK raises many types; each becomes one clear error
             raise SaeCredentialError(
                 "Could not get Alibaba Cloud credentials from %s: %s"
@@ -85,15 +83,9 @@ def _from_sdk(provider: Any) -> Credentials:
 
 
 def _sdk_source(description: str, make_provider: Callable[[], Any], secrets: tuple = ()) -> CredentialSource:
-    state: dict = {}
-
-    def fetch() -> Credentials:
-        # Built on first use, so a bad option surfaces as a credential error, not at import.
-        if "provider" not in state:
-            state["provider"] = make_provider()
-        return _from_sdk(state["provider"])
-
-    return CredentialSource(description, fetch, secrets)
+    # The provider is made on first use (then kept): a bad option surfaces as a credential error, not at import.
+    provider = functools.lru_cache(maxsize=None)(make_provider)
+    return CredentialSource(description, lambda: _from_sdk(provider()), secrets)
 
 
 def _profile_provider(profile: str) -> Any:
@@ -107,6 +99,16 @@ def _profile_provider(profile: str) -> Any:
         providers.append(ProfileCredentialsProvider(profile_name=profile, profile_file=documented))
     providers.append(ProfileCredentialsProvider(profile_name=profile))
     return _FirstOf(providers)
+
+
+def _static_provider(params: dict) -> Any:
+    """The explicit keys as the SDK's own static provider, the base AssumeRole starts from."""
+    from alibabacloud_credentials.provider import StaticAKCredentialsProvider, StaticSTSCredentialsProvider
+
+    keys = {"access_key_id": params["access_key_id"], "access_key_secret": params["access_key_secret"]}
+    if params.get("security_token"):
+        return StaticSTSCredentialsProvider(security_token=params["security_token"], **keys)
+    return StaticAKCredentialsProvider(**keys)
 
 
 def _default_chain_provider() -> Any:
@@ -154,18 +156,15 @@ def resolve_credential_source(params: dict) -> CredentialSource:
     """Pick the credential source for ``params`` (the common options). Imports nothing heavy."""
     key_id, secret = params.get("access_key_id"), params.get("access_key_secret")
     if bool(key_id) != bool(secret):
-        missing = "access_key_secret" if key_id else "access_key_id"
-        raise SaeCredentialError(
-            "%s is required when %s is set." % (missing, "access_key_id" if key_id else "access_key_secret")
-        )
+        given, missing = ("access_key_id", "access_key_secret") if key_id else ("access_key_secret", "access_key_id")
+        raise SaeCredentialError("%s is required when %s is set." % (missing, given))
     if params.get("security_token") and not key_id:
         raise SaeCredentialError("security_token needs access_key_id and access_key_secret.")
 
     profile = params.get("profile")
     if params.get("role_arn"):
         if key_id:
-            static = _static_source(params)
-            return _role_source(params, static.description, lambda: _StaticProvider(static))
+            return _role_source(params, _static_source(params).description, lambda: _static_provider(params))
         if profile:
             return _role_source(params, "profile %s" % profile, lambda: _profile_provider(profile))
         return _role_source(params, DEFAULT_CHAIN_DESCRIPTION, _default_chain_provider)
@@ -177,24 +176,3 @@ def resolve_credential_source(params: dict) -> CredentialSource:
             lambda: _profile_provider(profile),
         )
     return _sdk_source(DEFAULT_CHAIN_DESCRIPTION, _default_chain_provider)
-
-
-class _StaticProvider:
-    """Adapts a static source to the SDK's provider interface, as the base of AssumeRole."""
-
-    def __init__(self, source: CredentialSource) -> None:
-        self._source = source
-
-    def get_credentials(self) -> Any:
-        from alibabacloud_credentials.provider.refreshable import Credentials as SdkCredentials
-
-        credentials = self._source.get()
-        return SdkCredentials(
-            access_key_id=credentials.access_key_id,
-            access_key_secret=credentials.access_key_secret,
-            security_token=credentials.security_token,
-            provider_name="static",
-        )
-
-    def get_provider_name(self) -> str:
-        return "static"

@@ -5,9 +5,8 @@
 
 """Exception types of the SAE client.
 
-Every message is written for a person reading a failed task: it names what was
-wrong, the API error code and the request id where there is one, and never a
-secret (messages are built only from values that are not credentials).
+Every message is written for a person reading a failed task: it names what was wrong, the API error code and the
+request id where there is one, and never a secret (messages are built only from values that are not credentials).
 """
 
 from __future__ import annotations
@@ -48,16 +47,11 @@ class SaeApiError(SaeError):
         self.status = status
         self.region = region
         self.retry_after = retry_after
-        super().__init__(self._format())
-
-    def _format(self) -> str:
-        details = []
-        if self.region:
-            details.append("region %s" % self.region)
-        if self.status is not None:
-            details.append("HTTP %s" % self.status)
-        details.append("request id %s" % (self.request_id or "none"))
-        return "SAE ListJobs failed: %s: %s (%s)" % (self.code, self.message, ", ".join(details))
+        details = ["region %s" % region] if region else []
+        if status is not None:
+            details.append("HTTP %s" % status)
+        details.append("request id %s" % (request_id or "none"))
+        super().__init__("SAE ListJobs failed: %s: %s (%s)" % (code, message, ", ".join(details)))
 
     def in_region(self, region: str, request_id: str | None = None) -> SaeApiError:
         """The same error, naming the region it happened in and, for a fault found in an answer, that answer's
@@ -67,10 +61,4 @@ class SaeApiError(SaeError):
         )
 
     def to_dict(self) -> dict:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "request_id": self.request_id,
-            "status": self.status,
-            "region": self.region,
-        }
+        return {name: getattr(self, name) for name in ("code", "message", "request_id", "status", "region")}

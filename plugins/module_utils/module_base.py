@@ -40,8 +40,7 @@ class SaeModule:
     """An ``AnsibleModule`` with the options of the ``alicloud.sae.common`` doc fragment."""
 
     def __init__(self, argument_spec: dict, **kwargs: object) -> None:
-        spec = dict(COMMON_ARGUMENT_SPEC)
-        spec.update(argument_spec)
+        spec = dict(COMMON_ARGUMENT_SPEC, **argument_spec)
         self.module = _AnsibleModuleLoggingSafely(argument_spec=spec, **kwargs)
         if REQUESTS_IMPORT_ERROR is not None:
             self.module.fail_json(msg=missing_required_lib("requests"), exception="%s" % REQUESTS_IMPORT_ERROR)

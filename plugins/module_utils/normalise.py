@@ -3,14 +3,14 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""One ListJobs answer → its page of raw job templates (``read_page``), and one raw job template → the
-snake_case dict the module and the inventory plugin return (``normalise_job``).
+"""One ListJobs answer → its page of raw job templates (``read_page``), and one raw job template → the snake_case
+dict the module and the inventory plugin return (``normalise_job``).
 
-Both read an answer as the official SDK's models (alibabacloud-sae20190506, ``ListJobsResponseBody``) do:
-every member is optional, and one left out reads as null (see docs/architecture.md, "What an answer may
-leave out"). What the SDK itself cannot read, or what leaves no way to list every job, is an
-``InvalidResponse``. Values keep the types the API gives them; only ``Tags`` (a list of Key/Value objects)
-becomes a dict and ``TriggerConfig`` (a JSON string) is parsed.
+Both read an answer as the official SDK's models (alibabacloud-sae20190506, ``ListJobsResponseBody``) do: every
+member is optional, and one left out reads as null (see docs/architecture.md, "What an answer may leave out"). What
+the SDK itself cannot read, or what leaves no way to list every job, is an ``InvalidResponse``. Values keep the types
+the API gives them; only ``Tags`` (a list of Key/Value objects) becomes a dict and ``TriggerConfig`` (a JSON string)
+is parsed.
 """
 
 from __future__ import annotations
@@ -79,9 +79,10 @@ def parse_trigger_config(raw: Any) -> Any:
 
 
 def read_page(document: dict) -> tuple[list, int]:
-    """The raw job templates of one ListJobs answer (each with the AppId the listing keys it by) and the listing's
-    total, read as the SDK's models read them: a missing or null ``Applications`` is an empty page. Raises
-    ``InvalidResponse`` without a request id or region: the caller adds them."""
+    """The raw job templates of one ListJobs answer (each with the AppId the listing keys it by, and nothing else
+    ``normalise_job`` would refuse) and the listing's total, read as the SDK's models read them: a missing or null
+    ``Applications`` is an empty page. Raises ``InvalidResponse`` without a request id or region: the caller adds
+    them."""
     data = document.get("Data")
     if not isinstance(data, dict):
         # The SDK reads a missing or null Data as None (and [], "", 0, false as empty): nothing to list.
@@ -101,7 +102,8 @@ def read_page(document: dict) -> tuple[list, int]:
             % (_kind(total), len(applications))
         )
     for application in applications:
-        job_key(application)
+        app_id = job_key(application)
+        _tags(application.get("Tags"), app_id)
     return applications, total
 
 

@@ -5,15 +5,14 @@
 
 """Concurrent, consistent paging over an offset-paged listing.
 
-Page 1 gives the total. If it holds the whole listing, that is the listing: one request.
-Otherwise pages 2..n are fetched at once through the bounded pool.
+Page 1 gives the total. If it holds the whole listing, that is the listing: one request. Otherwise pages 2..n are
+fetched at once through the bounded pool.
 
-Offset paging is not a snapshot: a job created or deleted while we page shifts the later
-pages, so a job can show up twice or slip between two pages, and a job deleted and another
-created between two page reads leave the total as it was. So a listing of more than one
-page is read again (every page at once) and accepted only when two reads in a row agree;
-a listing that keeps changing is read again a bounded number of times, then refused.
-Items are de-duplicated by their key, keeping the first occurrence.
+Offset paging is not a snapshot: a job created or deleted while we page shifts the later pages, so a job can show up
+twice or slip between two pages, and a job deleted and another created between two page reads leave the total as it
+was. So a listing of more than one page is read again (every page at once) and accepted only when two reads in a row
+agree; a listing that keeps changing is read again a bounded number of times, then refused. Items are de-duplicated
+by their key, keeping the first occurrence.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ DEFAULT_MAX_ATTEMPTS = 5
 class Page:
     items: list  # the API's items, in its order
     total: int
-    request_id: str | None = None
 
 
 @dataclass

@@ -5,11 +5,11 @@
 
 """The client's share of the account's API quota, after botocore's adaptive retry mode.
 
-No limit until the API throttles a call (or ``max_requests_per_second`` sets one). A throttling answer
-lowers the rate to ``BETA`` times the rate the API accepted calls at over the last ``WINDOW`` (what the
-quota allowed just before); the rate then climbs back as a CUBIC curve, flat near that rate and faster
-past it, so it dwells near the quota and probes beyond it slowly. Sends are spaced ``1 / rate`` apart, with
-no burst: an account's bucket left with tokens serves the account's other clients.
+No limit until the API throttles a call (or ``max_requests_per_second`` sets one). A throttling answer lowers the
+rate to ``BETA`` times the rate the API accepted calls at over the last ``WINDOW`` (what the quota allowed just
+before); the rate then climbs back as a CUBIC curve, flat near that rate and faster past it, so it dwells near the
+quota and probes beyond it slowly. Sends are spaced ``1 / rate`` apart, with no burst: an account's bucket left with
+tokens serves the account's other clients.
 """
 
 from __future__ import annotations

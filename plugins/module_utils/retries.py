@@ -5,10 +5,9 @@
 
 """When a failed call is tried again, and after how long.
 
-Retried: throttling (``Throttling*`` codes, HTTP 429), HTTP 5xx and ``ServiceUnavailable``,
-connection errors and timeouts. Nothing else: a signature, credential or parameter error
-would fail the same way again. Backoff is exponential with full jitter, and a
-``Retry-After`` hint is honoured.
+Retried: throttling (``Throttling*`` codes, HTTP 429), HTTP 5xx and ``ServiceUnavailable``, connection errors and
+timeouts. Nothing else: a signature, credential or parameter error would fail the same way again. Backoff is
+exponential with full jitter, and a ``Retry-After`` hint is honoured.
 """
 
 from __future__ import annotations

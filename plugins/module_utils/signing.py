@@ -5,9 +5,8 @@
 
 """ACS3-HMAC-SHA256 (signature V3) request signing for Alibaba Cloud ROA APIs.
 
-Pure functions over plain values: no I/O, no clock, no randomness. The caller
-supplies the date and nonce, which keeps every function testable against the
-vendor SDK's own signing code.
+Pure functions over plain values: no I/O, no clock, no randomness. The caller supplies the date and nonce, which
+keeps every function testable against the vendor SDK's own signing code.
 """
 
 from __future__ import annotations
@@ -40,10 +39,7 @@ def canonical_query(params: dict) -> str:
 
 def canonical_headers(headers: dict) -> tuple[str, str]:
     """Return ``(canonical header block, signed header names)`` for the given headers."""
-    lowered = {}
-    for name, value in headers.items():
-        if value is not None:
-            lowered[name.lower()] = str(value).strip()
+    lowered = {name.lower(): str(value).strip() for name, value in headers.items() if value is not None}
     names = sorted(lowered)
     block = "".join("%s:%s\n" % (name, lowered[name]) for name in names)
     return block, ";".join(names)

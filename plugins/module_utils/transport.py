@@ -3,24 +3,29 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""One signed ROA call: the endpoint, a signed GET through one ``requests.Session``, the answer decoded
-(answers.py), transient failures retried (retries.py)."""
+"""One ListJobs call: a signed GET through one ``requests.Session``, the answer decoded (answers.py), transient
+failures retried (retries.py), every send paced by the rate limiter (ratelimit.py)."""
 
 from __future__ import annotations
 
 import os
+import platform
 import re
 import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Callable
 from urllib.parse import urlsplit
 
 from ansible_collections.alicloud.sae.plugins.module_utils import signing
 from ansible_collections.alicloud.sae.plugins.module_utils.answers import decode_answer, snippet
-from ansible_collections.alicloud.sae.plugins.module_utils.credentials import CredentialSource, redact
+from ansible_collections.alicloud.sae.plugins.module_utils.arguments import option_value, resolve_endpoint
+from ansible_collections.alicloud.sae.plugins.module_utils.credentials import (
+    CredentialSource,
+    redact,
+    resolve_credential_source,
+)
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeParameterError
 from ansible_collections.alicloud.sae.plugins.module_utils.ratelimit import RateLimiter
 from ansible_collections.alicloud.sae.plugins.module_utils.retries import RetryPolicy, is_retryable, is_throttling
@@ -35,9 +40,12 @@ except ImportError as exc:  # reported by the module / plugin as a missing requi
     requests = None
     REQUESTS_IMPORT_ERROR = exc
 
-DEFAULT_ENDPOINT = "https://sae.{region}.aliyuncs.com"
+COLLECTION_VERSION = "1.0.0"  # sent in the User-Agent; a unit test keeps it equal to galaxy.yml's
+API_ACTION = "ListJobs"
+API_VERSION = "2019-05-06"
+API_PATH = "/pop/v1/sam/job/listJobs"
+USER_AGENT = "alicloud.sae/%s (Ansible collection; Python %s)" % (COLLECTION_VERSION, platform.python_version())
 _OBJECT_PREFIX = re.compile(r"^<[^>]*>: ")
-_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
 _NOT_HEADER_TEXT = re.compile(r"[^\t\x20-\x7e]")
 _HEADER_SOURCES = {
     "x-acs-security-token": "The security token",
@@ -45,7 +53,6 @@ _HEADER_SOURCES = {
     "authorization": "The access key ID",  # the only part of it not made by the signing
     "host": "The endpoint's host",
 }
-Verify = Union[bool, str]  # check certificates (against the default CA bundle), or the CA bundle to check them with
 
 
 class RequestStats:
@@ -70,40 +77,6 @@ class RequestStats:
             return {"requests": self._requests, "retries": sum(retried.values()), "retried_codes": retried}
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    base_url: str  # scheme://netloc[/prefix], no trailing slash
-    host: str  # the netloc the connection goes to: signed as the ``host`` header
-
-
-def resolve_endpoint(template: str | None, region: str) -> Endpoint:
-    """Expand ``{region}`` in the endpoint template and check the result is a plain http(s) URL."""
-    if template is not None and not isinstance(template, str):
-        raise SaeParameterError("endpoint must be a URL template (text), got %s." % type(template).__name__)
-    url = (template or DEFAULT_ENDPOINT).replace("{region}", region)
-    if _SPACE_OR_CONTROL.search(url):
-        # never valid in a URL, and a NUL makes the standard library raise where it looks at the host
-        raise SaeParameterError("endpoint must not contain spaces or control characters, got %r." % url)
-    if "://" not in url:
-        url = "https://" + url
-    try:
-        parts = urlsplit(url)
-    except ValueError as error:  # for example "Invalid IPv6 URL" for an unclosed "["
-        raise SaeParameterError("endpoint %r is not a valid URL: %s." % (url, error)) from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SaeParameterError("endpoint must be an http:// or https:// URL, got %r." % url)
-    if "@" in parts.netloc:
-        # user:pass@host would send the request (and its signature) somewhere else than it looks.
-        raise SaeParameterError("endpoint must not contain user information (user@host).")
-    if parts.query or parts.fragment:
-        raise SaeParameterError("endpoint must not contain a query string or fragment.")
-    try:
-        parts.port  # noqa: B018 - reading it is the check: urllib raises ValueError for a bad port
-    except ValueError:
-        raise SaeParameterError("endpoint has an invalid port: %r." % url) from None
-    return Endpoint("%s://%s%s" % (parts.scheme, parts.netloc, parts.path.rstrip("/")), parts.netloc)
-
-
 # requests' failures (most specific first) as the codes and messages of our errors; each code is one
 # ``is_retryable`` knows (a cut-short answer is as transient as any broken connection; RequestError is not).
 _FAILURES = (
@@ -117,38 +90,31 @@ _FAILURES = (
 
 
 class Transport:
-    """Signed GET requests to one ROA API through one ``requests.Session``, shared by every thread of a client."""
+    """Signed ListJobs requests through one ``requests.Session``, shared by every thread of a client, made as
+    ``params`` (the common options, checked by ``validate_client_params``) say."""
 
     def __init__(
         self,
-        credential_source: CredentialSource,
-        endpoint_template: str | None,
-        action: str,
-        version: str,
-        path: str,
-        user_agent: str,
-        timeout: float = 30.0,
-        validate_certs: bool = True,
-        retry_policy: RetryPolicy | None = None,
+        params: dict,
         pool_size: int = 10,
+        credential_source: CredentialSource | None = None,
+        retry_policy: RetryPolicy | None = None,
+        rate_limiter: RateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
         session: object | None = None,
-        rate_limiter: RateLimiter | None = None,
-        ca_bundle: str | None = None,
     ) -> None:
         if requests is None:
             raise REQUESTS_IMPORT_ERROR  # the caller reports it as a missing requirement
-        self._credentials = credential_source
-        self._endpoint_template = endpoint_template
-        self._action, self._version, self._path = action, version, path
-        self._user_agent = user_agent
-        self._timeout = timeout
-        self._validate_certs = validate_certs
-        self._ca_bundle = ca_bundle  # the ca_bundle option: before REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE
-        self.retry_policy = retry_policy or RetryPolicy()
+        self._credentials = credential_source or resolve_credential_source(params)
+        self._endpoint_template = params.get("endpoint")
+        self._timeout = option_value(params, "timeout")
+        self._validate_certs = option_value(params, "validate_certs")
+        self._ca_bundle = params.get("ca_bundle")  # the ca_bundle option: before REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE
+        self.retry_policy = retry_policy or RetryPolicy(max_retries=option_value(params, "max_retries"))
+        # One limiter for every listing, region and page of a client: they share one quota.
+        self.rate_limiter = rate_limiter or RateLimiter(ceiling=params.get("max_requests_per_second"))
         self._sleep = sleep
         self.stats = RequestStats()
-        self.rate_limiter = rate_limiter or RateLimiter()
         self._session = session if session is not None else _new_session(pool_size)
         self._environments: dict = {}
 
@@ -158,12 +124,12 @@ class Transport:
     def call(self, region: str, params: dict) -> dict:
         """One logical call, retried as the policy allows, each send when the rate limiter lets it go; errors
         name the region."""
-        endpoint = resolve_endpoint(self._endpoint_template, region)
+        base_url = resolve_endpoint(self._endpoint_template, region)
         attempt = 0
         while True:
             sent_at = self.rate_limiter.wait_turn()
             try:
-                answer = self._send(endpoint, params)
+                answer = self._send(base_url, params)
                 self.rate_limiter.accepted()
                 return answer
             except SaeApiError as error:
@@ -175,23 +141,23 @@ class Transport:
                 self._sleep(self.retry_policy.delay(attempt, error.retry_after))
                 attempt += 1
 
-    def _send(self, endpoint: Endpoint, params: dict) -> dict:
+    def _send(self, base_url: str, params: dict) -> dict:
         credentials = self._credentials.get()
         headers = signing.signed_headers(
             credentials,
-            endpoint.host,
+            urlsplit(base_url).netloc,
             "GET",
-            urlsplit(endpoint.base_url).path + self._path,
+            urlsplit(base_url).path + API_PATH,
             params,
-            self._action,
-            self._version,
+            API_ACTION,
+            API_VERSION,
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             uuid.uuid4().hex,
-            self._user_agent,
+            USER_AGENT,
         )
         _check_header_values(headers)
-        url = "%s%s?%s" % (endpoint.base_url, self._path, signing.canonical_query(params))
-        proxies, verify = self._environment(endpoint)
+        url = "%s%s?%s" % (base_url, API_PATH, signing.canonical_query(params))
+        proxies, verify = self._environment(base_url)
         self.stats.count_request()
         try:
             response = self._session.get(
@@ -201,7 +167,7 @@ class Transport:
         except requests.exceptions.RequestException as exc:
             # The URL has no secret in it, but redact to be sure.
             secrets = (credentials.access_key_secret, credentials.security_token)
-            raise _failure(exc, endpoint.host, self._timeout, secrets) from None
+            raise _failure(exc, urlsplit(base_url).netloc, self._timeout, secrets) from None
         return decode_answer(
             response.status_code,
             body,
@@ -210,17 +176,15 @@ class Transport:
             response.headers.get("x-acs-request-id"),
         )
 
-    def _environment(self, endpoint: Endpoint) -> tuple[dict, Verify]:
+    def _environment(self, base_url: str) -> tuple[dict, bool | str]:
         """The proxies (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY) and certificate check (the ca_bundle option, else a
         CA bundle named by REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE, else requests' default: certifi's) for
-        ``endpoint``, as requests takes them from the environment; read once per endpoint (the session does not:
+        ``base_url``, as requests takes them from the environment; read once per endpoint (the session does not:
         it would also let ~/.netrc replace our signature)."""
-        settings = self._environments.get(endpoint.base_url)
-        if settings is None:
-            verify: Verify = (self._ca_bundle or _ca_bundle() or True) if self._validate_certs else False
-            settings = (requests.utils.get_environ_proxies(endpoint.base_url), verify)
-            self._environments[endpoint.base_url] = settings
-        return settings
+        if base_url not in self._environments:
+            verify = (self._ca_bundle or _ca_bundle() or True) if self._validate_certs else False
+            self._environments[base_url] = (requests.utils.get_environ_proxies(base_url), verify)
+        return self._environments[base_url]
 
 
 def _new_session(pool_size: int) -> object:

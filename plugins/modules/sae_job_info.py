@@ -297,22 +297,39 @@ error:
       type: str
 """
 
-from ansible_collections.alicloud.sae.plugins.module_utils.arguments import LIST_FILTER_ARGUMENT_SPEC, validate_region
+from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
+    FIELD_TYPES,
+    MAX_PAGE_SIZE,
+    ORDER_BY,
+    validate_region,
+)
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobQuery, SaeClient
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeError
 from ansible_collections.alicloud.sae.plugins.module_utils.module_base import SaeModule
 
+# The module's own options, the ListJobs filters and paging; the common ones come with SaeModule.
+ARGUMENT_SPEC = {
+    "namespace_id": {"type": "str"},
+    "app_name": {"type": "str"},
+    "field_type": {"type": "str", "choices": list(FIELD_TYPES)},
+    "field_value": {"type": "str"},
+    "tags": {"type": "dict"},
+    "order_by": {"type": "str", "choices": list(ORDER_BY)},
+    "reverse": {"type": "bool"},
+    "page_size": {"type": "int", "default": MAX_PAGE_SIZE},
+    "current_page": {"type": "int"},
+}
 _PAGING_OPTIONS = ("page_size", "current_page")
 
 
 def main() -> None:
     sae = SaeModule(
-        LIST_FILTER_ARGUMENT_SPEC,
+        ARGUMENT_SPEC,
         supports_check_mode=True,
         required_together=[("field_type", "field_value")],
     )
     params = sae.params
-    filters = {name: params[name] for name in LIST_FILTER_ARGUMENT_SPEC if name not in _PAGING_OPTIONS}
+    filters = {name: params[name] for name in ARGUMENT_SPEC if name not in _PAGING_OPTIONS}
     try:
         region = validate_region(params["region"])
         with SaeClient(params, [region], max_concurrency=params["max_concurrency"]) as client:

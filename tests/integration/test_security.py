@@ -375,8 +375,8 @@ def test_the_signed_host_must_be_the_host_connected_to(emulator):
     import requests
 
     from ansible_collections.alicloud.sae.plugins.module_utils import signing
-    from ansible_collections.alicloud.sae.plugins.module_utils.client import API_PATH
     from ansible_collections.alicloud.sae.plugins.module_utils.credentials import Credentials
+    from ansible_collections.alicloud.sae.plugins.module_utils.transport import API_PATH
 
     params = {"Workload": "job"}
     path = "/%s%s" % (REGION, API_PATH)

@@ -9,14 +9,67 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.alicloud.sae.plugins.doc_fragments.common import ModuleDocFragment
-from ansible_collections.alicloud.sae.plugins.module_utils import arguments, version
+from ansible_collections.alicloud.sae.plugins.module_utils import arguments
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeParameterError
+
+# --- resolve_endpoint -----------------------------------------------------------------------------
+
+
+def test_default_endpoint_template():
+    assert arguments.resolve_endpoint(None, "cn-beijing") == "https://sae.cn-beijing.aliyuncs.com"
+
+
+@pytest.mark.parametrize(
+    "template, base_url, host",
+    [
+        (
+            "https://sae.{region}.example.com",
+            "https://sae.ap-southeast-1.example.com",
+            "sae.ap-southeast-1.example.com",
+        ),
+        ("http://127.0.0.1:8080/{region}", "http://127.0.0.1:8080/ap-southeast-1", "127.0.0.1:8080"),
+        ("http://127.0.0.1:8080/{region}/", "http://127.0.0.1:8080/ap-southeast-1", "127.0.0.1:8080"),
+        ("127.0.0.1:8443", "https://127.0.0.1:8443", "127.0.0.1:8443"),
+        ("http://[::1]:8080", "http://[::1]:8080", "[::1]:8080"),
+        ("https://sae.example.com", "https://sae.example.com", "sae.example.com"),
+    ],
+)
+def test_endpoint_templates(template, base_url, host):
+    assert arguments.resolve_endpoint(template, "ap-southeast-1") == base_url
+    assert urlsplit(base_url).netloc == host  # where the request goes, and the host header signed
+
+
+@pytest.mark.parametrize(
+    "template, message",
+    [
+        ("http://user:pw@127.0.0.1:8080", "user information"),
+        ("\x00", "spaces or control characters"),
+        ("http://127.0.0.1\x00.example/{region}", "spaces or control characters"),
+        ("http://127.0.0.1:8080/ {region}", "spaces or control characters"),
+        ("http://127.0.0.1:8080/\t{region}", "spaces or control characters"),
+        ("http://127.0.0.1:8080/\x85{region}", "spaces or control characters"),
+        ("http://evil.example@127.0.0.1", "user information"),
+        ("http://127.0.0.1:8080/?a=b", "query string"),
+        ("http://127.0.0.1:8080/#x", "fragment"),
+        ("ftp://127.0.0.1/{region}", "http:// or https://"),
+        ("file:///etc/passwd", "http:// or https://"),
+        ("http://", "http:// or https://"),
+        ("http://127.0.0.1:99999", "invalid port"),
+        ("http://127.0.0.1:port", "invalid port"),
+    ],
+)
+def test_bad_endpoints_are_rejected(template, message):
+    with pytest.raises(SaeParameterError, match=message) as caught:
+        arguments.resolve_endpoint(template, "cn-beijing")
+    assert "pw" not in str(caught.value).replace("passwd", "")
+
 
 # --- paging and concurrency -------------------------------------------------------------------------
 
@@ -222,7 +275,7 @@ def test_no_tags_means_no_parameter():
 
 
 def _collection_root():
-    return Path(version.__file__).resolve().parents[2]
+    return Path(arguments.__file__).resolve().parents[2]
 
 
 def test_option_env_matches_the_inventory_doc_fragment():
@@ -270,10 +323,4 @@ def test_secrets_are_no_log():
 def test_list_filter_spec_matches_the_module_documentation():
     from ansible_collections.alicloud.sae.plugins.modules import sae_job_info
 
-    _compare_spec_with_docs(arguments.LIST_FILTER_ARGUMENT_SPEC, yaml.safe_load(sae_job_info.DOCUMENTATION)["options"])
-
-
-def test_collection_version_matches_galaxy_yml():
-    galaxy = yaml.safe_load((_collection_root() / "galaxy.yml").read_text(encoding="utf-8"))
-    assert version.COLLECTION_VERSION == galaxy["version"]
-    assert (galaxy["namespace"], galaxy["name"]) == ("alicloud", "sae")
+    _compare_spec_with_docs(sae_job_info.ARGUMENT_SPEC, yaml.safe_load(sae_job_info.DOCUMENTATION)["options"])

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from ansible_collections.alicloud.sae.plugins.module_utils import client as client_module
+from ansible_collections.alicloud.sae.plugins.module_utils import transport
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import (
     SaeApiError,
@@ -21,7 +22,6 @@ from ansible_collections.alicloud.sae.plugins.module_utils.errors import (
     SaeParameterError,
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import JOB_KEYS
-from ansible_collections.alicloud.sae.plugins.module_utils.version import COLLECTION_VERSION
 from ansible_collections.alicloud.sae.tests.unit.utils import AK_ID, SECRET
 
 PARAMS = {"access_key_id": AK_ID, "access_key_secret": SECRET, "timeout": 5.0, "max_retries": 0}
@@ -63,7 +63,7 @@ def test_request_options_are_passed_on(fake_api):
         assert call["timeout"] == 7.5
         assert call["verify"] is True
         assert call["allow_redirects"] is False
-        assert call["headers"]["user-agent"].startswith("alicloud.sae/%s " % COLLECTION_VERSION)
+        assert call["headers"]["user-agent"].startswith("alicloud.sae/%s " % transport.COLLECTION_VERSION)
 
 
 def test_default_page_size_is_the_largest(fake_api):
@@ -221,6 +221,19 @@ def test_malformed_job_is_an_invalid_response_with_request_id_and_region(fake_ap
     assert caught.value.request_id == "req-1"
 
 
+def test_malformed_tags_fail_the_read_of_the_answer_they_came_in(fake_api):
+    """Found when the page is read: the error names that answer, and no confirming read is spent on it."""
+    fake_api.add_jobs("cn-beijing", 3)
+    fake_api.jobs["cn-beijing"][2]["Tags"] = [{"Value": "a tag without its key"}]
+    with make_client(max_concurrency=1) as client:  # one request at a time: page 1 is req-1, page 2 req-2
+        with pytest.raises(SaeApiError) as caught:
+            client.list_jobs(JobQuery("cn-beijing"), page_size=2)
+    error = caught.value
+    assert (error.code, error.request_id, error.region) == ("InvalidResponse", "req-2", "cn-beijing")
+    assert "a tag is not an object with a string Key" in error.message
+    assert len(fake_api.calls) == 2
+
+
 def test_answer_without_data_is_an_invalid_response(fake_api, monkeypatch):
     from ansible_collections.alicloud.sae.tests.unit.utils import FakeResponse
 
@@ -366,10 +379,6 @@ def test_bad_client_options_send_nothing(fake_api, overrides, regions, max_concu
     assert fake_api.calls == []
 
 
-def test_user_agent_names_the_collection_version():
-    assert client_module.USER_AGENT.startswith("alicloud.sae/%s (Ansible collection; Python " % COLLECTION_VERSION)
-
-
 def test_a_listing_returns_the_confirming_read_normalised_once(fake_api, monkeypatch):
     """A field that changes while the set of jobs does not: the listing is the confirming read's data, and each
     job of it is normalised once, after the reads agree."""
@@ -413,7 +422,7 @@ def test_one_rate_limiter_waits_before_every_send_of_every_listing_and_page(fake
         limiters.append(CountingLimiter(ceiling, clock=clock, sleep=clock.sleep))
         return limiters[-1]
 
-    monkeypatch.setattr(client_module, "RateLimiter", make_limiter)
+    monkeypatch.setattr(transport, "RateLimiter", make_limiter)
     monkeypatch.setattr(retries.RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.0)
     regions = ("cn-beijing", "cn-hangzhou", "cn-shanghai")
     for region in regions:

@@ -127,7 +127,7 @@ class Session:
     def close(self):
         pass
 
-client_transport = transport.Transport(source, None, "ListJobs", "2019-05-06", "/p", "ua", session=Session())
+client_transport = transport.Transport(params, credential_source=source, session=Session())
 with SaeClient(params, ["cn-beijing"], transport=client_transport) as client:
     assert [job["app_id"] for job in client.list_jobs(JobQuery("cn-beijing")).jobs] == ["a1"]
 print("after explicit keys:", "alibabacloud_credentials" in sys.modules)

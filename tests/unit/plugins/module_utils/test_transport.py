@@ -14,10 +14,12 @@ import json
 import socket
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
+import yaml
 from urllib3.exceptions import ReadTimeoutError
 
 from ansible_collections.alicloud.sae.plugins.module_utils import retries, signing, transport
@@ -30,7 +32,6 @@ from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiE
 from ansible_collections.alicloud.sae.plugins.module_utils.ratelimit import RateLimiter
 from ansible_collections.alicloud.sae.tests.unit.utils import (
     AK_ID,
-    API_PATH,
     SECRET,
     FakeClock,
     FakeResponse,
@@ -50,14 +51,10 @@ def make_transport(session=None, endpoint=None, max_retries=3, rng=lambda: 0.5, 
     source = kwargs.pop("source", None) or resolve_credential_source(
         {"access_key_id": AK_ID, "access_key_secret": SECRET}
     )
+    options = {name: kwargs.pop(name) for name in ("validate_certs", "ca_bundle") if name in kwargs}
     client = transport.Transport(
-        source,
-        endpoint,
-        "ListJobs",
-        "2019-05-06",
-        API_PATH,
-        "alicloud.sae/test",
-        timeout=timeout,
+        dict(options, endpoint=endpoint, timeout=timeout),
+        credential_source=source,
         retry_policy=retries.RetryPolicy(max_retries=max_retries, rng=rng),
         sleep=sleeps.append,
         session=session,
@@ -70,56 +67,11 @@ def api_error(status, code, request_id, headers=None):
     return FakeResponse(status, error_answer(code, "%s happened" % code, request_id), headers)
 
 
-# --- resolve_endpoint -----------------------------------------------------------------------------
-
-
-def test_default_endpoint_template():
-    endpoint = transport.resolve_endpoint(None, "cn-beijing")
-    assert endpoint == transport.Endpoint("https://sae.cn-beijing.aliyuncs.com", "sae.cn-beijing.aliyuncs.com")
-
-
-@pytest.mark.parametrize(
-    "template, base_url, host",
-    [
-        (
-            "https://sae.{region}.example.com",
-            "https://sae.ap-southeast-1.example.com",
-            "sae.ap-southeast-1.example.com",
-        ),
-        ("http://127.0.0.1:8080/{region}", "http://127.0.0.1:8080/ap-southeast-1", "127.0.0.1:8080"),
-        ("http://127.0.0.1:8080/{region}/", "http://127.0.0.1:8080/ap-southeast-1", "127.0.0.1:8080"),
-        ("127.0.0.1:8443", "https://127.0.0.1:8443", "127.0.0.1:8443"),
-        ("http://[::1]:8080", "http://[::1]:8080", "[::1]:8080"),
-        ("https://sae.example.com", "https://sae.example.com", "sae.example.com"),
-    ],
-)
-def test_endpoint_templates(template, base_url, host):
-    assert transport.resolve_endpoint(template, "ap-southeast-1") == transport.Endpoint(base_url, host)
-
-
-@pytest.mark.parametrize(
-    "template, message",
-    [
-        ("http://user:pw@127.0.0.1:8080", "user information"),
-        ("\x00", "spaces or control characters"),
-        ("http://127.0.0.1\x00.example/{region}", "spaces or control characters"),
-        ("http://127.0.0.1:8080/ {region}", "spaces or control characters"),
-        ("http://127.0.0.1:8080/\t{region}", "spaces or control characters"),
-        ("http://127.0.0.1:8080/\x85{region}", "spaces or control characters"),
-        ("http://evil.example@127.0.0.1", "user information"),
-        ("http://127.0.0.1:8080/?a=b", "query string"),
-        ("http://127.0.0.1:8080/#x", "fragment"),
-        ("ftp://127.0.0.1/{region}", "http:// or https://"),
-        ("file:///etc/passwd", "http:// or https://"),
-        ("http://", "http:// or https://"),
-        ("http://127.0.0.1:99999", "invalid port"),
-        ("http://127.0.0.1:port", "invalid port"),
-    ],
-)
-def test_bad_endpoints_are_rejected(template, message):
-    with pytest.raises(SaeParameterError, match=message) as caught:
-        transport.resolve_endpoint(template, "cn-beijing")
-    assert "pw" not in str(caught.value).replace("passwd", "")
+def test_user_agent_names_the_collection_version_of_galaxy_yml():
+    galaxy_yml = Path(transport.__file__).resolve().parents[2] / "galaxy.yml"
+    galaxy = yaml.safe_load(galaxy_yml.read_text(encoding="utf-8"))
+    assert (galaxy["namespace"], galaxy["name"]) == ("alicloud", "sae")
+    assert transport.USER_AGENT.startswith("alicloud.sae/%s (Ansible collection; Python " % galaxy["version"])
 
 
 # --- one call, through a fake session ---------------------------------------------------------------
@@ -443,7 +395,7 @@ def test_real_http_request_is_signed_as_the_sdk_would(local_server):
     assert path == "/cn-beijing/pop/v1/sam/job/listJobs"
     assert query == signing.canonical_query(PARAMS)
     assert seen["headers"]["host"] == "127.0.0.1:%d" % port
-    assert seen["headers"]["user-agent"] == "alicloud.sae/test"
+    assert seen["headers"]["user-agent"] == transport.USER_AGENT
 
 
 class _KeepAliveGzip(http.server.BaseHTTPRequestHandler):
