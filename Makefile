@@ -166,9 +166,14 @@ integration: ansible-test-copy ## ansible-test integration --local (tools venv a
 	cd $(AT_COPY) && $(WITH_TOOLS) ansible-test integration --local --python $(TOOLS_PYTHON_VERSION) --color no
 
 .PHONY: matrix-%
-matrix-%: venv-matrix-% prepare ## units + integration + emulator tests on one cell, e.g. matrix-2.21-py3.13
+matrix-%: venv-matrix-% prepare ## units, emulator tests, and integration tests on the collection built and installed, on one cell
+	rm -rf $(TMP)/installed/matrix-$* && mkdir -p $(TMP)/installed/matrix-$*
+	$(VENVS)/matrix-$*/bin/ansible-galaxy collection build --output-path $(TMP)/installed/matrix-$* .
+	ANSIBLE_COLLECTIONS_PATH=$(TMP)/installed/matrix-$*/collections $(VENVS)/matrix-$*/bin/ansible-galaxy \
+		collection install --offline -p $(TMP)/installed/matrix-$*/collections $(TMP)/installed/matrix-$*/alicloud-sae-*.tar.gz
 	cd $(COLL) && env PATH="$(VENVS)/matrix-$*/bin:$(TMP)/pybin:$(PATH)" PYTHONPATH=$(COLLECTIONS) \
 		ANSIBLE_PYTHON_INTERPRETER=$(VENVS)/matrix-$*/bin/python \
+		SAE_TEST_COLLECTIONS_PATH=$(TMP)/installed/matrix-$*/collections \
 		tools/pytest.sh tests/unit tests/integration emulator/tests
 
 .PHONY: test-matrix

@@ -26,7 +26,11 @@ from netguard_pytest import netguard_each_test, pytest_sessionfinish  # noqa: E4
 
 from sae_emulator.process import EmulatorProcess  # noqa: E402
 
-COLLECTIONS_PATH = REPO / ".tmp" / "collections"
+# The collection every ansible-playbook / ansible-inventory these tests start runs: by default the source tree (a
+# symlinked layout under .tmp/); with SAE_TEST_COLLECTIONS_PATH (set by `make matrix-*`), a collections path holding
+# it installed from the built tarball, as users get it (build_ignore applied).
+INSTALLED_COLLECTIONS = os.environ.get("SAE_TEST_COLLECTIONS_PATH")
+COLLECTIONS_PATH = Path(INSTALLED_COLLECTIONS) if INSTALLED_COLLECTIONS else REPO / ".tmp" / "collections"
 DEMO_ACCESS_KEY_ID = "LTAI5tSAEEmulatorDemo"
 DEMO_ACCESS_KEY_SECRET = "emulator-demo-secret-do-not-use-in-prod"
 _CREDENTIAL_PREFIXES = ("ALIBABA_CLOUD_", "ALICLOUD_")
@@ -34,7 +38,10 @@ _CREDENTIAL_PREFIXES = ("ALIBABA_CLOUD_", "ALICLOUD_")
 
 def _ensure_collection_layout() -> None:
     link = COLLECTIONS_PATH / "ansible_collections" / "alicloud" / "sae"
-    if not link.exists():
+    if INSTALLED_COLLECTIONS:
+        if not (link / "MANIFEST.json").is_file():
+            pytest.exit("SAE_TEST_COLLECTIONS_PATH=%s holds no installed alicloud.sae" % INSTALLED_COLLECTIONS, 2)
+    elif not link.exists():
         link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to(REPO, target_is_directory=True)
 

@@ -5,7 +5,7 @@
 (and ``ansible-playbook``) subprocesses, through the default ``auto`` plugin, against the emulator.
 
 Every subprocess gets the ``safe_env`` of conftest.py (no real credential, metadata lookups off,
-a scratch HOME, the collection from .tmp/collections), ``ANSIBLE_INVENTORY_UNPARSED_FAILED=true``
+a scratch HOME, the collection of conftest.COLLECTIONS_PATH), ``ANSIBLE_INVENTORY_UNPARSED_FAILED=true``
 (as AWX sets it, so a failing source fails the command instead of giving an empty inventory),
 and the emulator's endpoint on 127.0.0.1.
 """

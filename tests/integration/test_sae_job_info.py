@@ -5,11 +5,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
+import subprocess
+from pathlib import Path
 
 import pytest
-from conftest import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, credential_env
+from conftest import COLLECTIONS_PATH, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, INSTALLED_COLLECTIONS, credential_env
 from playbook_runner import run_module
 from proof_helpers import expected_job
 
@@ -196,3 +199,21 @@ def test_check_mode_lists_as_usual(tmp_path, safe_env, start_emulator):
     assert run.returncode == 0, run.output
     assert run.result["changed"] is False
     assert len(run.result["jobs"]) == len(demo.control("/_emulator/jobs?region=%s" % REGION)["jobs"]) > 0
+
+
+def test_the_playbooks_run_the_collection_under_test(safe_env):
+    """What ansible-playbook and ansible-inventory load here: the source tree, or (SAE_TEST_COLLECTIONS_PATH, under
+    `make matrix-*`) the collection installed from the built tarball."""
+    done = subprocess.run(
+        ["ansible-doc", "--json", "alicloud.sae.sae_job_info"],
+        env=safe_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    filename = json.loads(done.stdout)["alicloud.sae.sae_job_info"]["doc"]["filename"]
+    collection = COLLECTIONS_PATH / "ansible_collections" / "alicloud" / "sae"
+    assert Path(filename) == collection / "plugins" / "modules" / "sae_job_info.py"
+    if INSTALLED_COLLECTIONS:  # build_ignore applied: no tests or emulator in what users install
+        assert (collection / "MANIFEST.json").is_file() and not (collection / "tests").exists()
