@@ -100,8 +100,8 @@ MUTANTS = (
     ),
     Mutant(
         "endpoint-ignored",
-        "transport.resolve_endpoint always uses the default endpoint template",
-        "plugins/module_utils/transport.py",
+        "arguments.resolve_endpoint always uses the default endpoint template",
+        "plugins/module_utils/arguments.py",
         substitute(
             # after the signature and the docstring: the first parameter (the template) set to None
             r"(def resolve_endpoint\((?P<first>\w+)[^)]*\)[^:]*:\n(?P<indent>[ \t]+)"
@@ -111,7 +111,7 @@ MUTANTS = (
         (
             "tests/integration/test_sae_job_info.py",
             "tests/integration/test_inventory_sae_job.py",
-            "tests/unit/plugins/module_utils/test_transport.py",
+            "tests/unit/plugins/module_utils/test_arguments.py",
         ),
     ),
     Mutant(
@@ -146,7 +146,7 @@ MUTANTS = (
         "secret-logged",
         "access_key_secret loses no_log",
         "plugins/module_utils/arguments.py",
-        substitute(r'("access_key_secret",\s*\{[^}]*?)"no_log":\s*True,\s*', r"\1"),
+        substitute(r'("access_key_secret":\s*\{[^}]*?)"no_log":\s*True,\s*', r"\1"),
         (
             "tests/integration/test_sae_job_info.py",
             "tests/integration/test_security.py",
