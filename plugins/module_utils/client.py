@@ -96,7 +96,7 @@ class SaeClient:
         fetch_page = partial(self._fetch_page, query.region, list_jobs_parameters(query.filters), page_size)
         if current_page is not None:
             page = fetch_page(current_page)
-            return JobListing(query, [normalise_job(application) for application in page.items], page.total)
+            return JobListing(query, _normalised(page), page.total)
         listing = list_all(fetch_page, page_size, self._pool, key=job_key, convert=_normalised)
         return JobListing(query, listing.items, listing.total)
 

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeCredentialError
 
+STATIC_DESCRIPTION = "explicit access_key_id/access_key_secret"
 DEFAULT_CHAIN_DESCRIPTION = (
     "the alibabacloud-credentials default chain (ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET, "
     "OIDC role, ~/.aliyun/config.json, ~/.alibabacloud/credentials.ini, ECS RAM role unless "
@@ -70,7 +71,7 @@ def _static_source(params: dict) -> CredentialSource:
     credentials = Credentials(
         params["access_key_id"], params["access_key_secret"], params.get("security_token") or None
     )
-    return CredentialSource("explicit access_key_id/access_key_secret", lambda: credentials)
+    return CredentialSource(STATIC_DESCRIPTION, lambda: credentials)
 
 
 def _from_sdk(provider: Any) -> Credentials:
@@ -164,7 +165,7 @@ def resolve_credential_source(params: dict) -> CredentialSource:
     profile = params.get("profile")
     if params.get("role_arn"):
         if key_id:
-            return _role_source(params, _static_source(params).description, lambda: _static_provider(params))
+            return _role_source(params, STATIC_DESCRIPTION, lambda: _static_provider(params))
         if profile:
             return _role_source(params, "profile %s" % profile, lambda: _profile_provider(profile))
         return _role_source(params, DEFAULT_CHAIN_DESCRIPTION, _default_chain_provider)

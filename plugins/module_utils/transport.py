@@ -143,11 +143,12 @@ class Transport:
 
     def _send(self, base_url: str, params: dict) -> dict:
         credentials = self._credentials.get()
+        parts = urlsplit(base_url)  # the netloc is where the request goes: signed as the host header
         headers = signing.signed_headers(
             credentials,
-            urlsplit(base_url).netloc,
+            parts.netloc,
             "GET",
-            urlsplit(base_url).path + API_PATH,
+            parts.path + API_PATH,
             params,
             API_ACTION,
             API_VERSION,
@@ -167,7 +168,7 @@ class Transport:
         except requests.exceptions.RequestException as exc:
             # The URL has no secret in it, but redact to be sure.
             secrets = (credentials.access_key_secret, credentials.security_token)
-            raise _failure(exc, urlsplit(base_url).netloc, self._timeout, secrets) from None
+            raise _failure(exc, parts.netloc, self._timeout, secrets) from None
         return decode_answer(
             response.status_code,
             body,
