@@ -22,6 +22,15 @@ description:
   - Values from the API are untrusted data. A tag value or description that contains C({{ ... }}) stays text in
     host variables, in O(compose), O(groups) and O(keyed_groups) results and in plays, on every supported
     ansible-core version.
+  - Only a text value from the API that holds C({) or C(}) (so could be a template) is marked unsafe; every other
+    value, and every value the plugin sets itself (C(ansible_connection), group names), is plain. So
+    C(ansible-inventory --list --export), which AWX runs for an inventory sync and stores as it prints it, gives
+    plain values, not C(__ansible_unsafe) objects.
+  - Each host also gets readable forms of the job template's coded data (with O(hostvars_prefix)), next to the raw
+    ones, as M(alicloud.sae.sae_job_info) returns them. C(sae_last_job_state_name) (V(not_run), V(succeeded),
+    V(failed), V(running), or V(unknown) for any other code), C(sae_last_changeorder_state_name) (V(failed),
+    V(succeeded) or V(unknown)), and C(sae_last_start_time_iso) and C(sae_completion_time_iso), the times as
+    ISO 8601 UTC text (C(YYYY-MM-DDTHH:MM:SSZ)), V(null) when the API gives V(0) (never ran) or nothing.
   - With C(-vvv), the number of API requests and retries of the run is shown, with the calls the API's flow
     control refused and the rate the client settled on (see O(max_requests_per_second)).
 extends_documentation_fragment:
@@ -147,7 +156,10 @@ options:
 notes:
   - The default groups need no configuration and are built directly (not through O(keyed_groups), which costs
     seconds at thousands of hosts) C(sae_jobs) (every job template), C(sae_region_<region>),
-    C(sae_namespace_<namespace_id>) and C(sae_tag_<key>_<value>) for every tag of every job template.
+    C(sae_namespace_<namespace_id>), C(sae_tag_<key>_<value>) for every tag of every job template,
+    C(sae_suspended) (every job template that is paused, C(Suspend) true), and C(sae_last_run_<state>) by the
+    last job's state name, C(sae_last_run_not_run), C(sae_last_run_succeeded), C(sae_last_run_failed),
+    C(sae_last_run_running) or C(sae_last_run_unknown) (a code the API documents no meaning for).
     Group names are made safe the way ansible-core does it. Each character that is not a word character becomes
     V(_) (letters of every script are kept), so namespace C(cn-beijing:prod) gives group
     C(sae_namespace_cn_beijing_prod). O(keyed_groups), O(groups) and O(compose) apply on top of them.
@@ -219,7 +231,7 @@ exclude:
 
 ---
 # Host names from the job template name and region; keyed groups on tags and on the trigger type;
-# one composed group and one composed variable.
+# one composed group and one composed variable. (Paused jobs are already in sae_suspended.)
 plugin: alicloud.sae.sae_job
 regions: [cn-beijing, cn-shanghai]
 hostnames:
@@ -232,7 +244,7 @@ keyed_groups:
   - key: sae_trigger_config.type | default('unknown')
     prefix: trigger
 groups:
-  paused: sae_suspend
+  large: sae_cpu >= 2000
 compose:
   job_owner: sae_tags.owner | default('nobody')
 strict: true
@@ -325,12 +337,14 @@ from ansible_collections.alicloud.sae.plugins.module_utils.client import JobList
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
 
-try:  # ansible-core >= 2.19 marks inventory data untrusted by itself (data tagging).
-    from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
+try:  # ansible-core >= 2.19: a string is untrusted (never templated) unless tagged trusted.
+    from ansible.template import trust_as_template
 
     wrap_var = None
-except ImportError:  # ansible-core 2.16-2.18: API data must be marked unsafe here.
+except ImportError:  # ansible-core 2.16-2.18: a string is trusted unless marked unsafe.
     from ansible.utils.unsafe_proxy import wrap_var
+
+    trust_as_template = None
 
 
 # The shared options (the alicloud.sae.common fragment), passed to SaeClient under the same names.
@@ -347,7 +361,7 @@ TEMPLATED_OPTIONS = tuple(name for name in CLIENT_OPTIONS if COMMON_ARGUMENT_SPE
 FILTER_SET_KEYS = ("namespace_id", "app_name", "field_type", "field_value", "tags")
 # What identifies the caller in the cache key. Never the secret, the token, or a hash of them.
 IDENTITY_OPTIONS = ("access_key_id", "profile", "role_arn", "role_session_name", "sts_endpoint")
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: the jobs carry the readable keys (last_job_state_name, ...)
 PAGE_SIZE = 200
 ALL_GROUP = "sae_jobs"
 # API errors that come from the credentials: their message also names the credential source.
@@ -393,6 +407,22 @@ def _plain(value: Any) -> Any:
         value = _decrypted(value)
     if isinstance(value, str):
         return str.__str__(value)  # str(value) would keep a subclass such as AnsibleUnsafeText
+    return value
+
+
+def _hostvar(value: Any) -> Any:
+    """A value for the inventory: a string that could be a template (it holds ``{`` or ``}``) untrusted, so it is
+    never evaluated; every other string trusted, as ansible-core's own inventory data is, so that
+    ``ansible-inventory --list --export`` (what AWX stores) prints it plain, not as ``__ansible_unsafe``
+    (community.general#8212). Dictionaries (keys too) and lists item by item."""
+    if isinstance(value, str):
+        if "{" in value or "}" in value:
+            return value if wrap_var is None else wrap_var(value)
+        return value if trust_as_template is None else trust_as_template(value)
+    if isinstance(value, dict):
+        return {_hostvar(key): _hostvar(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_hostvar(item) for item in value]
     return value
 
 
@@ -721,11 +751,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 if job["app_id"] in seen_ids:  # one host per job template, even if two listings return it
                     continue
                 seen_ids.add(job["app_id"])
-                if wrap_var is None:
-                    hostvars = {prefix + key + suffix: value for key, value in job.items()}
-                else:
-                    hostvars = {prefix + key + suffix: wrap_var(value) for key, value in job.items()}
-                hostvars["ansible_connection"] = "local"
+                # from the cache or the API alike: only what could be a template stays untrusted
+                hostvars = {prefix + key + suffix: _hostvar(value) for key, value in job.items()}
+                hostvars["ansible_connection"] = _hostvar("local")
                 if excluded(job, hostvars):
                     continue
                 host = host_name(job, hostvars)
@@ -746,6 +774,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     inventory.add_child(group("sae_namespace_%s" % namespace), host)
                 for key, value in (job.get("tags") or {}).items():
                     inventory.add_child(group("sae_tag_%s_%s" % (key, "" if value is None else value)), host)
+                if job.get("suspend") is True:
+                    inventory.add_child(group("sae_suspended"), host)
+                inventory.add_child(group("sae_last_run_%s" % job["last_job_state_name"]), host)
                 if compose or groups or keyed_groups:
                     self._set_composite_vars(compose, hostvars, host, strict=strict)
                     self._add_host_to_composed_groups(groups, hostvars, host, strict=strict)

@@ -10,12 +10,13 @@ Both read an answer as the official SDK's models (alibabacloud-sae20190506, ``Li
 member is optional, and one left out reads as null (see docs/architecture.md, "What an answer may leave out"). What
 the SDK itself cannot read, or what leaves no way to list every job, is an ``InvalidResponse``. Values keep the types
 the API gives them; only ``Tags`` (a list of Key/Value objects) becomes a dict and ``TriggerConfig`` (a JSON string)
-is parsed.
+is parsed. Four readable keys follow them: the state codes' names and the times as ISO 8601 UTC text.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError
@@ -42,7 +43,11 @@ JOB_FIELDS = (
     ("image_url", "ImageUrl"),
     ("message", "Message"),
 )
-JOB_KEYS = tuple(key for key, _field in JOB_FIELDS)
+# Readable forms of the coded fields (the vendor page's meanings); any other code is "unknown".
+_JOB_STATES = {"0": "not_run", "1": "succeeded", "2": "failed", "3": "running"}
+_CHANGEORDER_STATES = {"0": "failed", "1": "succeeded"}
+_NAMED = ("last_job_state_name", "last_changeorder_state_name", "last_start_time_iso", "completion_time_iso")
+JOB_KEYS = tuple(key for key, _field in JOB_FIELDS) + _NAMED
 
 
 def _invalid(what: str) -> SaeApiError:
@@ -118,10 +123,20 @@ def job_key(raw: Any) -> str:
     return app_id
 
 
+def _iso(seconds: Any) -> str | None:
+    """Unix seconds (the vendor's examples) as ISO 8601 UTC; None for 0 (never ran), nothing, or year 10000 on."""
+    valid = isinstance(seconds, int) and not isinstance(seconds, bool) and 0 < seconds < 253402300800
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds)) if valid else None
+
+
 def normalise_job(raw: Any) -> dict:
     """Normalise one job template (see ``job_key`` for what makes it one)."""
     app_id = job_key(raw)
     job = {key: raw.get(api_field) for key, api_field in JOB_FIELDS}
     job["tags"] = _tags(raw.get("Tags"), app_id)
     job["trigger_config"] = parse_trigger_config(raw.get("TriggerConfig"))
+    job["last_job_state_name"] = _JOB_STATES.get(str(job["last_job_state"]), "unknown")
+    job["last_changeorder_state_name"] = _CHANGEORDER_STATES.get(str(job["last_changeorder_state"]), "unknown")
+    job["last_start_time_iso"] = _iso(job["last_start_time"])
+    job["completion_time_iso"] = _iso(job["completion_time"])
     return job

@@ -94,6 +94,12 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ sae.jobs | map(attribute='app_name') | list }}"
 
+- name: Show the job templates whose last run failed, and when it started
+  ansible.builtin.debug:
+    msg: >-
+      {% for job in sae.jobs | selectattr('last_job_state_name', 'equalto', 'failed') %}
+      {{ job.app_name }} at {{ job.last_start_time_iso }}{% endfor %}
+
 - name: Job templates of one namespace that carry two tags
   alicloud.sae.sae_job_info:
     region: cn-beijing
@@ -191,35 +197,50 @@ jobs:
       type: raw
       sample: {"type": "time", "config": "0 1 */1 * ?", "timezone": "GMT+8:00"}
     suspend:
-      description: Whether the job template is paused.
+      description: Whether the job template is paused (its trigger does not start jobs).
       type: bool
       sample: false
     active:
-      description: Number of running instances.
+      description:
+        - Number of the job template's instances running now (the API's C(Active)).
+        - A count of instances, not the result of the last run; see RV(jobs[].last_job_state_name) for that.
       type: int
       sample: 0
     succeeded:
-      description: Number of instances that ran successfully.
+      description:
+        - Number of the job template's instances that ran successfully (the API's C(Succeeded)).
+        - A count of instances, not the result of the last run; see RV(jobs[].last_job_state_name) for that.
       type: int
       sample: 3
     failed:
-      description: Number of failed instances.
+      description:
+        - Number of the job template's instances that failed (the API's C(Failed)).
+        - A count of instances, not the result of the last run; see RV(jobs[].last_job_state_name) for that.
       type: int
       sample: 0
     last_start_time:
-      description: Last job start time (Unix seconds).
+      description:
+        - Last job start time (Unix seconds); V(0) when no job has run.
+        - RV(jobs[].last_start_time_iso) is the same time as text.
       type: int
       sample: 1657522800
     completion_time:
-      description: Last job completion time (Unix seconds).
+      description:
+        - Last job completion time (Unix seconds); V(0) when no job has completed.
+        - RV(jobs[].completion_time_iso) is the same time as text.
       type: int
       sample: 1657522839
     last_changeorder_state:
-      description: Whether the last release order succeeded (V(1)) or failed (V(0)).
+      description:
+        - Whether the last release order succeeded (V(1)) or failed (V(0)), as text.
+        - RV(jobs[].last_changeorder_state_name) is its name.
       type: str
       sample: "1"
     last_job_state:
-      description: Last job status. V(0) not run, V(1) succeeded, V(2) failed, V(3) running.
+      description:
+        - Last job status, as text (compare it with V("2"), not V(2)). V(0) not run, V(1) succeeded, V(2) failed,
+          V(3) running.
+        - RV(jobs[].last_job_state_name) is its name.
       type: str
       sample: "0"
     cpu:
@@ -238,6 +259,30 @@ jobs:
       description: Additional information about the job template.
       type: str
       sample: success
+    last_job_state_name:
+      description:
+        - The name of RV(jobs[].last_job_state). V(not_run) (V(0)), V(succeeded) (V(1)), V(failed) (V(2)),
+          V(running) (V(3)), or V(unknown) for any other value (or none).
+      type: str
+      sample: succeeded
+    last_changeorder_state_name:
+      description:
+        - The name of RV(jobs[].last_changeorder_state). V(failed) (V(0)), V(succeeded) (V(1)), or V(unknown) for
+          any other value (or none).
+      type: str
+      sample: succeeded
+    last_start_time_iso:
+      description:
+        - RV(jobs[].last_start_time) as ISO 8601 UTC text, C(YYYY-MM-DDTHH:MM:SSZ).
+        - V(null) when the API gives V(0) (no job has run) or nothing.
+      type: str
+      sample: "2022-07-11T07:00:00Z"
+    completion_time_iso:
+      description:
+        - RV(jobs[].completion_time) as ISO 8601 UTC text, C(YYYY-MM-DDTHH:MM:SSZ).
+        - V(null) when the API gives V(0) (no job has completed) or nothing.
+      type: str
+      sample: "2022-07-11T07:00:39Z"
 total_size:
   description: The number of job templates the API reports for the query.
   returned: success

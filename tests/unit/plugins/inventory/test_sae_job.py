@@ -365,6 +365,72 @@ def test_default_groups(run):
                 assert result.plugin._sanitize_group_name("sae_tag_%s_%s" % (key, value)) in names
 
 
+RUN_STATES = [  # (app_id, Suspend, LastJobState)
+    ("eeeeeeee-0000-0000-0000-000000000001", True, "0"),
+    ("eeeeeeee-0000-0000-0000-000000000002", False, "1"),
+    ("eeeeeeee-0000-0000-0000-000000000003", False, "2"),
+    ("eeeeeeee-0000-0000-0000-000000000004", True, "3"),
+    ("eeeeeeee-0000-0000-0000-000000000005", False, "9"),
+    ("eeeeeeee-0000-0000-0000-000000000006", False, "2"),
+]
+
+
+@pytest.mark.parametrize("naming", [{}, {"hostvars_prefix": "job_"}, {"hostvars_prefix": "", "hostvars_suffix": "_j"}])
+def test_default_groups_exact_with_suspended_and_last_run(run, fake, naming):
+    fake.data = {
+        "cn-beijing": [
+            job(app_id, "j%s" % app_id[-1], "cn-beijing:prod", "cn-beijing", Suspend=suspend, LastJobState=state)
+            for app_id, suspend, state in RUN_STATES
+        ]
+    }
+    result = run(base(regions=["cn-beijing"], **naming))
+    members = {name: sorted(host.name[-1] for host in group.hosts) for name, group in result.inventory.groups.items()}
+    # The default groups do not change with the host variables' names.
+    assert members == {
+        "all": [],
+        "ungrouped": [],
+        "sae_jobs": ["1", "2", "3", "4", "5", "6"],
+        "sae_region_cn_beijing": ["1", "2", "3", "4", "5", "6"],
+        "sae_namespace_cn_beijing_prod": ["1", "2", "3", "4", "5", "6"],
+        "sae_suspended": ["1", "4"],
+        "sae_last_run_not_run": ["1"],
+        "sae_last_run_succeeded": ["2"],
+        "sae_last_run_failed": ["3", "6"],
+        "sae_last_run_running": ["4"],
+        "sae_last_run_unknown": ["5"],
+    }
+    prefix, suffix = naming.get("hostvars_prefix", "sae_"), naming.get("hostvars_suffix", "")
+    names = {host.name[-1]: host.vars[prefix + "last_job_state_name" + suffix] for host in result.hosts.values()}
+    assert names == {"1": "not_run", "2": "succeeded", "3": "failed", "4": "running", "5": "unknown", "6": "failed"}
+
+
+def test_readable_hostvars_next_to_the_raw_ones(run, fake):
+    fake.data = {
+        "cn-beijing": [
+            job("f-1", "never", "cn-beijing:x", "cn-beijing", LastJobState="0", LastStartTime=0, CompletionTime=0),
+            job(
+                "f-2",
+                "ran",
+                "cn-beijing:x",
+                "cn-beijing",
+                LastJobState="2",
+                LastChangeorderState="0",
+                LastStartTime=1657522800,
+                CompletionTime=1657522839,
+            ),
+        ]
+    }
+    result = run(base(regions=["cn-beijing"], hostvars_suffix="_x"))
+    never, ran = result.vars("never_f-1"), result.vars("ran_f-2")
+    assert (never["sae_last_job_state_x"], never["sae_last_job_state_name_x"]) == ("0", "not_run")
+    assert never["sae_last_start_time_iso_x"] is None and never["sae_completion_time_iso_x"] is None
+    assert never["sae_last_changeorder_state_name_x"] == "unknown"  # raw_job gives no LastChangeorderState
+    assert (ran["sae_last_job_state_x"], ran["sae_last_job_state_name_x"]) == ("2", "failed")
+    assert ran["sae_last_changeorder_state_name_x"] == "failed"
+    assert (ran["sae_last_start_time_x"], ran["sae_last_start_time_iso_x"]) == (1657522800, "2022-07-11T07:00:00Z")
+    assert (ran["sae_completion_time_x"], ran["sae_completion_time_iso_x"]) == (1657522839, "2022-07-11T07:00:39Z")
+
+
 def test_group_names_use_ansible_core_sanitisation(run):
     from ansible.inventory.group import to_safe_group_name
 
@@ -473,6 +539,45 @@ def test_api_values_stay_text(run):
     assert templar.template(trust_as_template("{{ sae_app_description }}")) == description
     assert templar.template(trust_as_template("{{ description_copy }}")) == description
     assert templar.template(trust_as_template("{{ sae_tags.template }}")) == "{{ 7 * 7 }}"
+
+
+def is_plain(value):
+    """Whether a string prints plain in ``ansible-inventory --list --export`` (what AWX stores)."""
+    if is_trusted_as_template is not None:
+        return is_trusted_as_template(value)  # 2.19+: an untrusted string prints as {"__ansible_unsafe": ...}
+    return not isinstance(value, AnsibleUnsafe)
+
+
+def _strings(value):
+    """Every string of a value, dict keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in _strings(key) + _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["listed", "from-cache"])
+def test_only_strings_that_could_be_templates_are_untrusted(run, tmp_path, cached):
+    config = cache_config(tmp_path)
+    result = run(config)
+    if cached:
+        result = run(config)  # read back from the cache: the same treatment
+        assert len(FakeClient.instances) == 1
+    host_vars = result.vars(result.host_of("dddddddd-0000-0000-0000-000000000005"))
+    assert is_untrusted(host_vars["sae_app_description"])  # holds {{ }}
+    assert is_untrusted(host_vars["sae_tags"]["template"])
+    assert is_plain(host_vars["sae_tags"]["cost center"]) and is_plain(host_vars["sae_app_name"])
+    assert is_plain(host_vars["ansible_connection"])  # the plugin's own value
+    assert host_vars["sae_trigger_config"] == {"type": "time", "config": "0 1 * * ?", "timezone": "GMT+8:00"}
+    for host in result.hosts:
+        values = {name: value for name, value in result.vars(host).items() if name.startswith(("sae_", "ansible_"))}
+        strings = _strings(list(values.values()))
+        assert len(strings) > 10
+        for text in strings:
+            assert is_untrusted(text) if "{" in text or "}" in text else is_plain(text), text
 
 
 # ---- constructed: compose, groups, keyed_groups, strict ----------------------------------
@@ -841,6 +946,21 @@ def test_unusable_cache_entry_is_ignored(run, fake, tmp_path):
     assert len(fake.instances) == 2 and sorted(second.hosts) == sorted(first.hosts)
 
 
+def test_a_cache_entry_of_the_previous_format_is_listed_again(run, fake, tmp_path):
+    run(cache_config(tmp_path))
+    for path in (tmp_path / "cache").iterdir():  # as 1.0.0 wrote it: the jobs without the readable keys
+        entry = json.loads(path.read_text())
+        entry = json.loads(entry["__payload__"]) if "__payload__" in entry else entry  # 2.19+ jsonfile's envelope
+        listings = json.loads(entry["listings"])
+        for listing in listings:
+            for item in listing["jobs"]:
+                del item["last_job_state_name"]
+        path.write_text(json.dumps({"format": 2, "listings": json.dumps(listings)}))
+    second = run(cache_config(tmp_path))
+    assert len(fake.instances) == 2
+    assert {second.vars(host)["sae_last_job_state_name"] for host in second.hosts} == {"succeeded"}
+
+
 def test_queries_helper_is_pure():
     plugin = inventory_loader.get("alicloud.sae.sae_job")
     assert plugin._queries(["cn-beijing"], [], {}) == [JobQuery("cn-beijing", {})]
@@ -871,13 +991,13 @@ def test_cache_holds_the_listings_as_one_compact_string():
         [{"app_id": "b", "trigger_config": {"type": "time"}, "suspend": False, "message": None}],
     ]
     data = {
-        "format": 2,
+        "format": 3,
         "listings": [
             {"region": region, "jobs": job_list}
             for region, job_list in zip(("cn-hangzhou", "cn-beijing", "cn-shanghai"), jobs, strict=True)
         ],
     }
     entry = plugin._to_cache(data)
-    assert entry == {"format": 2, "listings": json.dumps(data["listings"], separators=(",", ":"))}
+    assert entry == {"format": 3, "listings": json.dumps(data["listings"], separators=(",", ":"))}
     assert "\n" not in entry["listings"]
     assert plugin._from_cache(json.loads(json.dumps(entry))) == data

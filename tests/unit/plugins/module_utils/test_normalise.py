@@ -43,6 +43,10 @@ DOCUMENTED_KEYS = (
     "mem",
     "image_url",
     "message",
+    "last_job_state_name",
+    "last_changeorder_state_name",
+    "last_start_time_iso",
+    "completion_time_iso",
 )
 
 
@@ -82,6 +86,10 @@ def test_vendor_example():
         "mem": 1024,
         "image_url": "",
         "message": "success",
+        "last_job_state_name": "not_run",
+        "last_changeorder_state_name": "succeeded",
+        "last_start_time_iso": "2022-07-11T07:00:00Z",
+        "completion_time_iso": "2022-07-11T07:00:39Z",
     }
     # Types as the API gives them: no coercion of the string states or the integers.
     assert job["suspend"].__class__ is bool
@@ -127,11 +135,19 @@ def test_missing_fields_are_none():
     assert tuple(job) == JOB_KEYS
     assert job["app_id"] == "only-id"
     assert job["tags"] == {}
-    assert all(job[name] is None for name in JOB_KEYS if name not in ("app_id", "tags"))
+    assert job["last_job_state_name"] == job["last_changeorder_state_name"] == "unknown"
+    assert all(job[name] is None for name in JOB_KEYS if name not in ("app_id", "tags") and "state_name" not in name)
 
 
 # What a member left out (or null) reads as, as the SDK's models read it: Tags an empty list, the rest None.
 LEFT_OUT = {"tags": {}}
+# The readable key made from a member, and what it reads as when the member is left out.
+READABLE = {
+    "last_job_state": ("last_job_state_name", "unknown"),
+    "last_changeorder_state": ("last_changeorder_state_name", "unknown"),
+    "last_start_time": ("last_start_time_iso", None),
+    "completion_time": ("completion_time_iso", None),
+}
 OPTIONAL_FIELDS = [(key, api_field) for key, api_field in JOB_FIELDS if api_field != "AppId"]
 
 
@@ -144,10 +160,12 @@ def test_each_member_left_out_or_null_reads_as_its_empty_value(key, api_field, a
     job = normalise_job(raw)
     assert tuple(job) == JOB_KEYS
     assert job[key] == LEFT_OUT.get(key)
+    readable, empty = READABLE.get(key, (key, LEFT_OUT.get(key)))
+    assert job[readable] == empty
     # Every other member reads as it does with the whole record.
     whole = normalise_job(VENDOR_EXAMPLE)
-    assert {name: value for name, value in job.items() if name != key} == {
-        name: value for name, value in whole.items() if name != key
+    assert {name: value for name, value in job.items() if name not in (key, readable)} == {
+        name: value for name, value in whole.items() if name not in (key, readable)
     }
 
 
@@ -375,3 +393,65 @@ def test_random_payloads_normalise_or_raise_an_api_error(raw):
     assert tuple(job) == JOB_KEYS
     assert isinstance(job["app_id"], str) and job["app_id"]
     assert isinstance(job["tags"], dict)
+
+
+# ---- readable forms of the coded fields ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code, name",
+    [("0", "not_run"), ("1", "succeeded"), ("2", "failed"), ("3", "running"), ("4", "unknown"), ("", "unknown")]
+    + [("-1", "unknown"), ("succeeded", "unknown"), (None, "unknown"), (True, "unknown"), ([1], "unknown")],
+)
+def test_last_job_state_name(code, name):
+    job = normalise_job(dict(VENDOR_EXAMPLE, LastJobState=code))
+    assert job["last_job_state_name"] == name
+    assert job["last_job_state"] == code  # the raw field is kept as the API gives it
+
+
+@pytest.mark.parametrize(
+    "code, name",
+    [("0", "failed"), ("1", "succeeded"), ("2", "unknown"), ("", "unknown"), (None, "unknown"), ({}, "unknown")],
+)
+def test_last_changeorder_state_name(code, name):
+    job = normalise_job(dict(VENDOR_EXAMPLE, LastChangeorderState=code))
+    assert job["last_changeorder_state_name"] == name
+    assert job["last_changeorder_state"] == code
+
+
+@pytest.mark.parametrize(
+    "seconds, text",
+    [
+        (1657522800, "2022-07-11T07:00:00Z"),
+        (1, "1970-01-01T00:00:01Z"),
+        (1767225600, "2026-01-01T00:00:00Z"),
+        (253402300799, "9999-12-31T23:59:59Z"),
+        (0, None),  # never ran
+        (None, None),
+        (-5, None),
+        (True, None),
+        ("1657522800", None),
+        (1657522800.5, None),
+        (1657522800000, None),  # milliseconds: no year 54000
+        (10**30, None),
+    ],
+)
+def test_times_as_iso_8601_utc(seconds, text):
+    job = normalise_job(dict(VENDOR_EXAMPLE, LastStartTime=seconds, CompletionTime=seconds))
+    assert job["last_start_time_iso"] == job["completion_time_iso"] == text
+    assert job["last_start_time"] == job["completion_time"] == seconds
+
+
+def test_a_job_that_never_ran():
+    # As the emulator (and the API) give one: state "0", both times 0.
+    job = normalise_job(dict(VENDOR_EXAMPLE, LastJobState="0", LastStartTime=0, CompletionTime=0, Succeeded=0))
+    assert job["last_job_state_name"] == "not_run"
+    assert job["last_start_time_iso"] is None
+    assert job["completion_time_iso"] is None
+    assert (job["last_job_state"], job["last_start_time"], job["completion_time"]) == ("0", 0, 0)
+
+
+def test_a_running_job_has_a_start_and_no_completion():
+    job = normalise_job(dict(VENDOR_EXAMPLE, LastJobState="3", Active=1, LastStartTime=1767225540, CompletionTime=0))
+    assert job["last_job_state_name"] == "running"
+    assert (job["last_start_time_iso"], job["completion_time_iso"]) == ("2025-12-31T23:59:00Z", None)
