@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from proof_helpers import ANSIBLE_INVENTORY, inventory_config, run_playbook, write_config
 from playbook_runner import run_timed
+from proof_helpers import ANSIBLE_INVENTORY, inventory_config, run_playbook, write_config
 
 REGION = "cn-beijing"
 UNSAFE = "__ansible_unsafe"
