@@ -71,9 +71,9 @@ echo "== 1. alicloud.sae.sae_job_info: the job templates of each namespace"
 ansible-playbook -i localhost, -c local "$root/playbooks/demo.yml" "$@"
 
 echo
-echo "== 2. alicloud.sae.sae_job inventory: every job template a host, grouped by region, namespace and tag"
+echo "== 2. alicloud.sae.sae_job inventory: every job template a host, grouped by region, namespace, tag, suspension and last run"
 ansible-inventory -i "$root/playbooks/demo.sae_job.yml" --graph
 
 echo
-echo "== 3. A playbook that targets one namespace group and one tag group"
+echo "== 3. A playbook that targets one namespace group, one tag group and the last-run group sae_last_run_failed"
 ansible-playbook -i "$root/playbooks/demo.sae_job.yml" "$root/playbooks/demo_inventory.yml" "$@"

@@ -175,7 +175,10 @@ def main(argv: list | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    server.start()
+    try:
+        server.start()
+    except OSError as error:  # the --port taken (or not allowed): say which, without a traceback
+        parser.exit(1, "sae_emulator: cannot listen on 127.0.0.1:%d: %s\n" % (args.port, error.strerror or error))
     try:
         info = dict(server.info(), pid=os.getpid())
         line = json.dumps(info, ensure_ascii=False)

@@ -252,3 +252,21 @@ def test_stderr_is_read_as_it_comes_and_its_end_kept(tmp_path):
     assert len(tail.encode()) == 64 * 1024  # the end only: the first lines are gone
     assert tail.endswith(line) and line in tail[:100]  # whole lines from the cut on
     assert "?n=" not in tail  # as before: the query is never logged
+
+
+def test_cli_fixed_port_and_a_taken_one(tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port that is free now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    running = start_emulator("--dataset", "demo", "--port", str(port), cwd=tmp_path)
+    try:
+        assert running.info["port"] == port
+        assert running.info["endpoint"] == "http://127.0.0.1:%d/{region}" % port
+        taken = run_python(["-m", "sae_emulator", "--dataset", "demo", "--port", str(port)], tmp_path, timeout=30)
+    finally:
+        assert running.stop() == 0
+    assert taken.returncode == 1 and taken.stdout == ""
+    assert "sae_emulator: cannot listen on 127.0.0.1:%d" % port in taken.stderr
+    assert "Traceback" not in taken.stderr

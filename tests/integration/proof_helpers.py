@@ -45,6 +45,16 @@ EXPECTED_FIELDS = {
 }
 
 
+# The vendor page's meanings of the state codes (ListJobs: LastJobState, LastChangeorderState).
+JOB_STATE_NAMES = {"0": "not_run", "1": "succeeded", "2": "failed", "3": "running"}
+CHANGEORDER_STATE_NAMES = {"0": "failed", "1": "succeeded"}
+
+
+def iso_time(seconds: int | None) -> str | None:
+    """Unix seconds as ISO 8601 UTC text; None for 0 (never ran) or nothing."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds)) if seconds else None
+
+
 def expected_job(raw: dict) -> dict:
     """What the module returns for, and the inventory's ``sae_*`` hostvars hold of, one raw ListJobs record."""
     job = {key: raw[field] for key, field in EXPECTED_FIELDS.items()}
@@ -54,6 +64,10 @@ def expected_job(raw: dict) -> dict:
     except ValueError:
         trigger = raw["TriggerConfig"]
     job["trigger_config"] = trigger if isinstance(trigger, dict) else raw["TriggerConfig"]
+    job["last_job_state_name"] = JOB_STATE_NAMES.get(raw["LastJobState"], "unknown")
+    job["last_changeorder_state_name"] = CHANGEORDER_STATE_NAMES.get(raw["LastChangeorderState"], "unknown")
+    job["last_start_time_iso"] = iso_time(raw["LastStartTime"])
+    job["completion_time_iso"] = iso_time(raw["CompletionTime"])
     return job
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from playbook_runner import run_timed
-from proof_helpers import ANSIBLE_INVENTORY, inventory_config, run_playbook, write_config
+from proof_helpers import ANSIBLE_INVENTORY, JOB_STATE_NAMES, inventory_config, run_playbook, write_config
 
 REGION = "cn-beijing"
 UNSAFE = "__ansible_unsafe"
@@ -150,6 +150,5 @@ def test_the_exported_json_as_a_script_inventory_runs_a_play(tmp_path, safe_env,
     assert written["name"] == "hostile" and written["connection"] == "local"
     assert written["description"] == hostile["AppDescription"]  # the text, not evaluated
     assert written["tags"] == {"team": "billing", "open": "a { b", "close": "c } d", "math": "{{ 6 * 7 }}"}
-    states = {"0": "not_run", "1": "succeeded", "2": "failed", "3": "running"}
-    assert written["state"] == states[hostile["LastJobState"]]
+    assert written["state"] == JOB_STATE_NAMES[hostile["LastJobState"]]
     assert "sae_tag_team_billing" in written["groups"] and "sae_jobs" in written["groups"]

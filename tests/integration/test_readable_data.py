@@ -7,31 +7,29 @@ job that never ran, failed, running and succeeded ones, and paused ones)."""
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from conftest import credential_env
 from playbook_runner import run_module
-from proof_helpers import emulator_jobs, inventory_config, run_inventory, write_config
+from proof_helpers import (
+    CHANGEORDER_STATE_NAMES,
+    JOB_STATE_NAMES,
+    emulator_jobs,
+    inventory_config,
+    iso_time,
+    run_inventory,
+    write_config,
+)
 
 REGIONS = ["cn-hangzhou", "cn-beijing", "cn-shanghai"]
-# The vendor page's meanings (ListJobs: LastJobState, LastChangeorderState), written out here.
-JOB_STATES = {"0": "not_run", "1": "succeeded", "2": "failed", "3": "running"}
-CHANGEORDER_STATES = {"0": "failed", "1": "succeeded"}
-
-
-def _iso(seconds: int) -> str | None:
-    if not seconds:
-        return None
-    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def readable(raw: dict) -> dict:
+    """The readable fields of a raw record: from the test's own tables (proof_helpers), every code a known one."""
     return {
-        "last_job_state_name": JOB_STATES[raw["LastJobState"]],
-        "last_changeorder_state_name": CHANGEORDER_STATES[raw["LastChangeorderState"]],
-        "last_start_time_iso": _iso(raw["LastStartTime"]),
-        "completion_time_iso": _iso(raw["CompletionTime"]),
+        "last_job_state_name": JOB_STATE_NAMES[raw["LastJobState"]],
+        "last_changeorder_state_name": CHANGEORDER_STATE_NAMES[raw["LastChangeorderState"]],
+        "last_start_time_iso": iso_time(raw["LastStartTime"]),
+        "completion_time_iso": iso_time(raw["CompletionTime"]),
     }
 
 
@@ -40,7 +38,7 @@ def demo(start_emulator):
     emulator = start_emulator("--dataset", "demo")
     jobs = emulator_jobs(emulator)
     # what the checks below rely on: every state, a job that never ran, paused jobs
-    assert {job["LastJobState"] for job in jobs} == set(JOB_STATES)
+    assert {job["LastJobState"] for job in jobs} == set(JOB_STATE_NAMES)
     assert any(job["LastJobState"] == "0" and job["LastStartTime"] == job["CompletionTime"] == 0 for job in jobs)
     assert any(job["Suspend"] for job in jobs)
     return emulator, {job["AppId"]: job for job in jobs}
@@ -77,9 +75,9 @@ def test_hostvars_and_default_groups(tmp_path, safe_env, demo):
     assert sorted(listed.group_hosts("sae_suspended")) == sorted(
         host_of[app_id] for app_id, job in raw.items() if job["Suspend"] is True
     )
-    for code, name in JOB_STATES.items():
+    for code, name in JOB_STATE_NAMES.items():
         assert sorted(listed.group_hosts("sae_last_run_%s" % name)) == sorted(
             host_of[app_id] for app_id, job in raw.items() if job["LastJobState"] == code
         ), name
     run_groups = {group for group in listed.inventory if group.startswith("sae_last_run_")}
-    assert run_groups == {"sae_last_run_%s" % name for name in JOB_STATES.values()}
+    assert run_groups == {"sae_last_run_%s" % name for name in JOB_STATE_NAMES.values()}

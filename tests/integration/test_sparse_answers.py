@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import credential_env
 from playbook_runner import run_module
-from proof_helpers import EXPECTED_FIELDS, emulator_jobs, inventory_config, run_inventory, write_config
+from proof_helpers import EXPECTED_FIELDS, emulator_jobs, expected_job, inventory_config, run_inventory, write_config
 
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import JOB_KEYS
 
@@ -38,6 +38,7 @@ def expected_sparse_job(raw: dict) -> dict:
     job["tags"] = {tag["Key"]: sent(tag["Value"]) for tag in raw["Tags"]}
     trigger = sent(raw["TriggerConfig"])
     job["trigger_config"] = json.loads(trigger) if trigger is not None else None
+    job.update((key, value) for key, value in expected_job(raw).items() if key not in job)  # codes and times: sent
     return {key: job[key] for key in JOB_KEYS}
 
 
