@@ -410,19 +410,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _hostvar(value: Any) -> Any:
+def _hostvar(value: Any, trusted: dict) -> Any:
     """A value for the inventory: a string that could be a template (it holds ``{`` or ``}``) untrusted, so it is
     never evaluated; every other string trusted, as ansible-core's own inventory data is, so that
     ``ansible-inventory --list --export`` (what AWX stores) prints it plain, not as ``__ansible_unsafe``
-    (community.general#8212). Dictionaries (keys too) and lists item by item."""
+    (community.general#8212). Dictionaries (keys too) and lists item by item. ``trusted`` keeps the strings
+    tagged so far: most repeat from job to job, and tagging costs more than a lookup."""
     if isinstance(value, str):
         if "{" in value or "}" in value:
             return value if wrap_var is None else wrap_var(value)
-        return value if trust_as_template is None else trust_as_template(value)
+        if trust_as_template is None:
+            return value
+        tagged = trusted.get(value)
+        if tagged is None:
+            tagged = trusted[value] = trust_as_template(value)
+        return tagged
     if isinstance(value, dict):
-        return {_hostvar(key): _hostvar(item) for key, item in value.items()}
+        return {_hostvar(key, trusted): _hostvar(item, trusted) for key, item in value.items()}
     if isinstance(value, list):
-        return [_hostvar(item) for item in value]
+        return [_hostvar(item, trusted) for item in value]
     return value
 
 
@@ -734,6 +740,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         excluded = self._excluder()
         sanitize = self._sanitize_group_name
         group_names: dict[str, str] = {}
+        trusted: dict[str, str] = {}
 
         def group(raw: str) -> str:
             name = group_names.get(raw)
@@ -752,8 +759,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     continue
                 seen_ids.add(job["app_id"])
                 # from the cache or the API alike: only what could be a template stays untrusted
-                hostvars = {prefix + key + suffix: _hostvar(value) for key, value in job.items()}
-                hostvars["ansible_connection"] = _hostvar("local")
+                hostvars = {prefix + key + suffix: _hostvar(value, trusted) for key, value in job.items()}
+                hostvars["ansible_connection"] = _hostvar("local", trusted)
                 if excluded(job, hostvars):
                     continue
                 host = host_name(job, hostvars)
