@@ -543,19 +543,23 @@ def test_region_from_environment(run, fake, monkeypatch):
 
 
 def test_namespaces_are_listed_in_their_region(run, fake):
-    result = run(base(namespaces=["cn-beijing:prod", "cn-hangzhou:prod", "cn-beijing", "custom"]))
+    result = run(base(namespaces=["cn-beijing:prod", "cn-hangzhou:prod", "cn-beijing"]))
     queries = [(query.region, query.filters.get("namespace_id")) for query in fake.instances[-1].calls[0]]
     assert queries == [
         ("cn-beijing", "cn-beijing:prod"),
         ("cn-hangzhou", "cn-hangzhou:prod"),
         ("cn-beijing", "cn-beijing"),
-        ("cn-beijing", "custom"),
-        ("cn-hangzhou", "custom"),
-        ("cn-shanghai", "custom"),
     ]
     assert len(result.hosts) == 3
-    with pytest.raises(AnsibleParserError, match="cn-qingdao:prod belongs to region cn-qingdao"):
-        run(base(namespaces=["cn-qingdao:prod"]))
+    calls = len(fake.instances)
+    for namespace in ("cn-qingdao:prod", "custom", "cn-beijing:"):
+        with pytest.raises(AnsibleParserError) as caught:
+            run(base(namespaces=[namespace]))
+        assert (
+            "namespaces entry %r is not a namespace of regions cn-beijing, cn-hangzhou, cn-shanghai: SAE namespace "
+            "IDs are <region> (the region's default namespace) or <region>:<name>" % namespace in str(caught.value)
+        )
+    assert len(fake.instances) == calls  # refused before any client
 
 
 def _sent(fake) -> list:
@@ -599,8 +603,13 @@ def test_the_short_form_is_listed_with_include_filters_only_when_set(run, fake):
         ({"app_name": ["a"]}, "include_filters[0].app_name must be text"),
         ({"field_type": "appName"}, "include_filters[0]: field_type and field_value must be given together"),
         ({"field_type": "name", "field_value": "x"}, "include_filters[0]: field_type must be one of appName, appIds"),
-        ({"tags": ["team"]}, "include_filters[0]: tags must be a dictionary"),
-        ({"namespace_id": "cn-qingdao:prod"}, "cn-qingdao:prod belongs to region cn-qingdao"),
+        ({"tags": ["team"]}, "include_filters[0]: tags 'team' is not key=value text"),
+        ({"tags": {"team": None}}, "include_filters[0]: tags['team'] must be a string"),
+        (
+            {"namespace_id": "cn-qingdao:prod"},
+            "include_filters[0].namespace_id 'cn-qingdao:prod' is not a namespace of",
+        ),
+        ({"namespace_id": "prod"}, "include_filters[0].namespace_id 'prod' is not a namespace of regions"),
     ],
 )
 def test_a_bad_filter_set_fails_before_any_client(run, fake, entry, message):

@@ -223,8 +223,9 @@ def test_every_filter_maps_to_its_api_parameter():
         ({"field_value": "x"}, "field_type and field_value must be given together"),
         ({"order_by": "name"}, "order_by must be one of running, instances, got 'name'"),
         ({"reverse": "yes"}, "reverse must be a boolean"),
-        ({"tags": ["team", "billing"]}, "tags must be a dictionary of tag key to value, got list"),
-        ({"tags": "team=billing"}, "tags must be a dictionary of tag key to value, got str"),
+        ({"tags": ["team", "billing"]}, "tags 'team' is not key=value text: the ListJobs API matches a tag by its key"),
+        ({"tags": "team"}, "tags 'team' is not key=value text"),
+        ({"tags": 3}, "tags must be a dictionary, key=value text or a list, got int"),
     ],
 )
 def test_bad_filters_rejected(filters, message):

@@ -331,7 +331,12 @@ def test_bad_paging_sends_nothing(fake_api, kwargs, message):
         ({"field_type": "bogus", "field_value": "x"}, "field_type must be one of"),
         ({"field_type": "appName"}, "field_type and field_value must be given together"),
         ({"order_by": "name"}, "order_by must be one of"),
-        ({"tags": ["a"]}, "tags must be a dictionary"),
+        ({"tags": ["a"]}, "tags 'a' is not key=value text"),
+        ({"namespace_id": "prod"}, "namespace_id 'prod' is not a namespace of region cn-beijing"),
+        (
+            {"namespace_id": "cn-hangzhou:prod"},
+            "namespace_id 'cn-hangzhou:prod' is not a namespace of region cn-beijing",
+        ),
     ],
 )
 def test_bad_filters_send_nothing(fake_api, filters, message):

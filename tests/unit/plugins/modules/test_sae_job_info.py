@@ -31,7 +31,17 @@ def run(monkeypatch, **args):
         ({"current_page": 0}, "current_page must be a whole number of 1 or more, got 0."),
         ({"field_type": "appNames", "field_value": "x"}, "field_type must be one of: appName, appIds"),
         ({"order_by": "name"}, "order_by must be one of: running, instances"),
-        ({"tags": ["team", "billing"]}, "argument 'tags' is of type"),
+        ({"tags": ["team", "billing"]}, "tags 'team' is not key=value text"),
+        ({"tags": {"team": None}}, "tags['team'] must be a string, got NoneType"),
+        (
+            {"namespace_id": "prod"},
+            "namespace_id 'prod' is not a namespace of region cn-beijing: SAE namespace IDs are",
+        ),
+        (
+            {"namespace_id": "cn-hangzhou:prod"},
+            "namespace_id 'cn-hangzhou:prod' is not a namespace of region cn-beijing",
+        ),
+        ({"namespace_id": "cn-beijing:"}, "namespace_id 'cn-beijing:' is not a namespace of region cn-beijing"),
         ({"field_type": "appName"}, "parameters are required together: field_type, field_value"),
         ({"field_value": "x"}, "parameters are required together: field_type, field_value"),
         ({"region": None}, "region is required"),
