@@ -592,18 +592,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return self._where(error, query) + hint(error, options)
 
     def _failures_message(self, failures: list, options: dict) -> str:
-        """The failures, one identical error (a wrong secret fails every region alike) said once, with the region
-        and request id of each listing it ended."""
+        """The failures, one error code (a wrong secret fails every region alike, in words that differ only by the
+        string to sign) said once, with the region and request id of each listing it ended."""
         groups: dict = {}
         for query, error in failures:
-            same = (error.code, error.message, error.status) if isinstance(error, SaeApiError) else "%s" % error
+            same = (error.code, error.status) if isinstance(error, SaeApiError) else "%s" % error
             groups.setdefault(same, []).append((query, error))
         messages = []
         for (query, error), *others in groups.values():
             text = self._where(error, query)
             for where, other in others:
                 namespace = where.filters.get("namespace_id")
-                text += "; the same in region %s%s (request id %s)" % (
+                text += "; %s too in region %s%s (request id %s)" % (
+                    other.code,
                     where.region,
                     " namespace %s" % namespace if namespace else "",
                     getattr(other, "request_id", None) or "none",

@@ -8,8 +8,10 @@ plugin add to its message."""
 
 from __future__ import annotations
 
+import os
 import re
 
+from ansible_collections.alicloud.sae.plugins.module_utils.arguments import OPTION_ENV
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
 
@@ -19,9 +21,9 @@ _CREDENTIAL_CODE = re.compile(r"AccessKey|Signature|SecurityToken|Forbidden|NoPe
 
 def hint(error: SaeError, params: dict) -> str:
     """``"; ..."`` for ``error`` made with the common options ``params``, or ``""``."""
-    code = getattr(error, "code", None) or ""
     if not isinstance(error, SaeApiError):
         return ""
+    code = error.code or ""
     if code.startswith("InvalidAction"):
         return "; region %s may not offer SAE, or the endpoint is wrong" % (error.region or params.get("region"))
     if not (_CREDENTIAL_CODE.search(code) or error.status in (401, 403)):
@@ -30,6 +32,11 @@ def hint(error: SaeError, params: dict) -> str:
         text = "; credentials tried: %s" % resolve_credential_source(params).description
     except SaeError:
         text = ""
+    key_id = params.get("access_key_id")
+    for variable in OPTION_ENV["access_key_id"] if key_id else ():
+        if os.environ.get(variable) == key_id:  # the option is unset, or set to what the variable holds
+            text += " (access_key_id from the environment variable %s)" % variable
+            break
     if code == "SignatureDoesNotMatch":
         text += "; a wrong AccessKey secret is the usual cause"
     return text
