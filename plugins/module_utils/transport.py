@@ -193,19 +193,18 @@ class Transport:
 
 
 class _HostNotFound(SaeApiError):
-    """The endpoint's host name does not resolve (a ``socket.gaierror`` behind requests' ConnectionError)."""
+    """The endpoint's host name does not resolve."""
 
 
-def _resolves(exc: BaseException | None) -> bool:
-    """Whether nothing in the chain of causes of ``exc`` says that a host name did not resolve."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, socket.gaierror):
-            return False
-        seen.add(id(exc))
+def _unresolved(exc: BaseException | None) -> bool:
+    """Whether a ``socket.gaierror`` is among the causes of ``exc``: requests' ConnectionError wraps urllib3's
+    MaxRetryError, whose reason (NameResolutionError, or NewConnectionError on urllib3 1.x) comes from it."""
+    for _depth in range(8):  # the chains are 3 or 4 long: never loop on a cycle
+        if exc is None or isinstance(exc, socket.gaierror):
+            return exc is not None
         inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
         exc = getattr(exc, "reason", None) or inner or exc.__cause__ or exc.__context__
-    return True
+    return False
 
 
 def _new_session(pool_size: int) -> object:
@@ -223,7 +222,7 @@ def _failure(exc: BaseException, host: str, timeout: float, secrets: tuple) -> S
     if exc.args and isinstance(exc.args[0], ReadTimeoutError):
         exc = requests.exceptions.ReadTimeout(*exc.args)  # in the body, requests calls it a ConnectionError
     reason = snippet(redact(_cause(exc), secrets))
-    if isinstance(exc, requests.exceptions.ConnectionError) and not _resolves(exc):
+    if isinstance(exc, requests.exceptions.ConnectionError) and _unresolved(exc):
         return _HostNotFound(
             "ConnectionError", "the host name %s does not resolve (%s)" % (host.rsplit(":", 1)[0], reason)
         )
