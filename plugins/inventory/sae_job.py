@@ -604,7 +604,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             for where, other in others:
                 namespace = where.filters.get("namespace_id")
                 text += "; %s too in region %s%s (request id %s)" % (
-                    other.code,
+                    getattr(other, "code", "the same error"),
                     where.region,
                     " namespace %s" % namespace if namespace else "",
                     getattr(other, "request_id", None) or "none",

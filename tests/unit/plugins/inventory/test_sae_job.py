@@ -986,3 +986,12 @@ def test_a_tag_key_without_a_value_is_refused_before_any_client(run, fake, tags)
         run(base(tags=tags))
     assert str(caught.value).startswith("alicloud.sae.sae_job: tags")
     assert fake.instances == []
+
+
+def test_one_error_that_is_no_api_error_is_said_once(run, fake):
+    fake.data = {region: SaeCredentialError("Could not get Alibaba Cloud credentials from x.") for region in JOBS}
+    with pytest.raises(AnsibleParserError) as caught:
+        run(base())
+    message = str(caught.value)
+    assert message.count("Could not get Alibaba Cloud credentials from x.") == 1
+    assert message.endswith("; the same error too in region cn-shanghai (request id none)")
