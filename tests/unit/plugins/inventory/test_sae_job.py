@@ -995,3 +995,14 @@ def test_one_error_that_is_no_api_error_is_said_once(run, fake):
     message = str(caught.value)
     assert message.count("Could not get Alibaba Cloud credentials from x.") == 1
     assert message.endswith("; the same error too in region cn-shanghai (request id none)")
+
+
+def test_a_templated_namespace_is_checked_as_rendered(run, fake):
+    run(base(namespaces=["{{ 'cn-beijing' ~ ':prod' }}"], include_filters=[{"namespace_id": "{{ 'cn-hangzhou' }}"}]))
+    assert [(region, filters.get("namespace_id")) for region, filters in _sent(fake)] == [
+        ("cn-beijing", "cn-beijing:prod"),
+        ("cn-hangzhou", "cn-hangzhou"),
+    ]
+    with pytest.raises(AnsibleParserError, match="namespaces entry 'prod' is not a namespace of regions"):
+        run(base(namespaces=["{{ 'prod' }}"]))
+    assert len(fake.instances) == 1
