@@ -18,6 +18,10 @@ description:
     with jittered exponential backoff). A job created or deleted while the pages are read never makes a job
     show up twice or go missing.
   - The configuration file name must end in C(sae_job.yml) or C(sae_job.yaml), for example C(prod.sae_job.yml).
+  - A key of the file that is not an option of this plugin (nor an alias), for example C(namespace) for
+    O(namespaces), is an error naming the key and the closest option, before any request.
+  - When the API answers a region's listing with job templates of another region (an O(endpoint) without
+    C({region}) sends every region's calls to one region), a warning names both regions, once per listing.
   - Job templates are not SSH targets, so every host gets C(ansible_connection=local) (override it with O(compose)).
   - Values from the API are untrusted data. A tag value or description that contains C({{ ... }}) stays text in
     host variables, in O(compose), O(groups) and O(keyed_groups) results and in plays, on every supported
@@ -57,9 +61,9 @@ options:
     description:
       - The namespace IDs whose job templates become hosts, for example V(cn-beijing:prod). Several entries
         are listed concurrently.
-      - A namespace ID of the form C(<region>:<name>), or one that is a region in O(regions) (the default
-        namespace of that region), is listed in that region only; its region must be one of O(regions).
-        Any other ID is listed in every region.
+      - SAE namespace IDs are C(<region>:<name>), or C(<region>) for the region's default namespace. Each is
+        listed in its region only, which must be one of O(regions). Any other value (for example V(prod)) is an
+        error before any request.
       - If not set or empty, every namespace is listed, with one listing per region (unless O(include_filters)
         is set).
       - With O(tags), the short form of one filter set per namespace (see O(include_filters)).
@@ -69,20 +73,23 @@ options:
     default: []
   tags:
     description:
-      - Only job templates that carry every one of these tags (tag key to value) become hosts. The filter is
-        applied by the API.
+      - Only job templates that carry every one of these tags become hosts. The filter is applied by the API.
+      - The forms M(alicloud.sae.sae_job_info) takes. A dictionary of tag key to value; the API's own list of
+        C({key, value}) objects; or C(key=value) text (pairs separated by commas or spaces; quote a value that
+        holds one), alone or as list entries. Every tag needs a key and a value (the API matches both); a key
+        alone, or given twice, is an error before any request.
       - Keys and values may hold any characters, including spaces, C(:), C(/) and non-ASCII text.
       - With O(namespaces), the short form of one filter set per namespace (see O(include_filters)).
-    type: dict
+    type: raw
     default: {}
   include_filters:
     description:
       - Several filter sets. A job template that matches any set becomes a host, once (sets are merged by job
         template ID).
       - Each set is a dictionary of the API's filters, applied by the API, all of which must match.
-        V(namespace_id) (a namespace listed in its region only, as in O(namespaces)), V(app_name) (a substring
-        of the name), V(field_type) (V(appName) or V(appIds)) with V(field_value), and V(tags) (tag key to value).
-        Any other key is an error before any request.
+        V(namespace_id) (a namespace listed in its region only, checked as in O(namespaces)), V(app_name) (a
+        substring of the name), V(field_type) (V(appName) or V(appIds)) with V(field_value), and V(tags) (in the
+        forms of O(tags)). Any other key is an error before any request.
       - Each set is listed in each region of O(regions) (a set with a V(namespace_id) of the form
         C(<region>:<name>) in that region only); all the listings run concurrently.
       - O(namespaces) and O(tags) are the short form, one set per namespace, each with O(tags). When either of
@@ -322,6 +329,7 @@ regions: [cn-beijing, cn-hangzhou, cn-shanghai]
 endpoint: "http://127.0.0.1:8080/{region}"
 """
 
+import difflib
 import hashlib
 import json
 import re
@@ -332,10 +340,15 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.vars import combine_vars
 
-from ansible_collections.alicloud.sae.plugins.module_utils.arguments import COMMON_ARGUMENT_SPEC, list_jobs_parameters
+from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
+    COMMON_ARGUMENT_SPEC,
+    list_jobs_parameters,
+    parse_tags,
+    validate_namespace,
+)
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
-from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
+from ansible_collections.alicloud.sae.plugins.module_utils.hints import hint
 
 try:  # ansible-core >= 2.19: a string is untrusted (never templated) unless tagged trusted.
     from ansible.template import trust_as_template
@@ -364,11 +377,8 @@ IDENTITY_OPTIONS = ("access_key_id", "profile", "role_arn", "role_session_name",
 CACHE_FORMAT = 3  # 3: the jobs carry the readable keys (last_job_state_name, ...)
 PAGE_SIZE = 200
 ALL_GROUP = "sae_jobs"
-# API errors that come from the credentials: their message also names the credential source.
-_CREDENTIAL_CODE = re.compile(r"AccessKey|Signature|SecurityToken|Forbidden|NoPermission|Unauthorized|Credential", re.I)
 _UNSAFE_HOST_CHARACTERS = re.compile(r"[^\w.-]")
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_NAMESPACE_REGION = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*):.+$")
 
 
 def safe_host_name(name: str) -> str:
@@ -432,20 +442,12 @@ def _hostvar(value: Any, trusted: dict) -> Any:
     return value
 
 
-def _regions_of(namespace: Any, regions: list[str]) -> list[str]:
-    """The regions a namespace is listed in: its own (``<region>:<name>``, or a region's default namespace), or
-    every region for any other ID, or for no namespace."""
-    if namespace is None:
-        return regions
-    if not isinstance(namespace, str) or not namespace:
-        raise AnsibleParserError("namespaces must be a list of namespace ids, got %r." % (namespace,))
-    match = _NAMESPACE_REGION.match(namespace)
-    home = match.group(1) if match else (namespace if namespace in regions else None)
-    if match and home not in regions:
-        raise AnsibleParserError(
-            "namespace %s belongs to region %s, which is not in regions (%s)." % (namespace, home, ", ".join(regions))
-        )
-    return [home] if home else regions
+def _checked(call, *args: Any) -> Any:
+    """``call(*args)``, a refused value an AnsibleParserError."""
+    try:
+        return call(*args)
+    except SaeError as error:
+        raise AnsibleParserError("alicloud.sae.sae_job: %s" % error) from None
 
 
 def _filter_set(index: int, entry: Any) -> dict:
@@ -463,7 +465,8 @@ def _filter_set(index: int, entry: Any) -> dict:
         if key != "tags" and not isinstance(value, str):
             raise AnsibleParserError("%s.%s must be text, got %r." % (where, key, value))
     try:
-        list_jobs_parameters(entry)  # field_type's choices, field_type with field_value, the tags
+        entry = dict(entry, tags=parse_tags(entry.get("tags")))
+        list_jobs_parameters(entry)  # field_type's choices, field_type with field_value
     except SaeError as error:
         raise AnsibleParserError("%s: %s" % (where, error)) from None
     return {key: value for key, value in entry.items() if key != "tags" or value}
@@ -501,6 +504,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 raise AnsibleParserError("Could not template the %s option: %s%s" % (name, error, hint)) from None
         return _plain(value)
 
+    def _check_keys(self, config: dict) -> None:
+        """Refuse a key that is no option (nor alias): ignored, ``namespace:`` would list every namespace."""
+        known = set()
+        for name, definition in self.option_definitions.items():
+            known.update([name, *(definition.get("aliases") or [])])
+        for key in config:
+            if key not in known:
+                close = difflib.get_close_matches("%s" % key, sorted(known), n=1)
+                raise AnsibleParserError(
+                    "alicloud.sae.sae_job: %r is not an option of this plugin%s."
+                    % (key, "; did you mean %s?" % close[0] if close else "")
+                )
+
     def _resolved_options(self) -> dict:
         # Templates see the extra vars (-e) only with use_extra_vars, as compose, groups and hostnames do.
         self.templar.available_variables = dict(self._vars or {}) if self.get_option("use_extra_vars") else {}
@@ -530,13 +546,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     ) -> list[JobQuery]:
         """One listing per region and filter set: the short form (one set per namespace, each with the tags),
         then each set of include_filters. The short form counts only when it is set or nothing else is."""
-        sets = [_filter_set(index, entry) for index, entry in enumerate(include_filters)]
+        sets = [
+            (_filter_set(index, entry), "include_filters[%d].namespace_id" % index)
+            for index, entry in enumerate(include_filters)
+        ]
+        tags = _checked(parse_tags, tags)
         if namespaces or tags or not sets:
             base = {"tags": tags} if tags else {}
-            sets = ([dict(base, namespace_id=namespace) for namespace in dict.fromkeys(namespaces)] or [base]) + sets
+            short = [
+                (dict(base, namespace_id=namespace), "namespaces entry") for namespace in dict.fromkeys(namespaces)
+            ]
+            sets = (short or [(base, "")]) + sets
         queries: dict[str, JobQuery] = {}
-        for filters in sets:
-            for region in _regions_of(filters.get("namespace_id"), regions):
+        for filters, option in sets:
+            namespace = filters.get("namespace_id")
+            # a namespace is listed in its own region only (<region>:<name>, or a region's default namespace)
+            for region in regions if namespace is None else [_checked(validate_namespace, namespace, regions, option)]:
                 # the same listing asked for twice (two equal sets) is sent once
                 queries.setdefault(json.dumps([region, filters], sort_keys=True), JobQuery(region, dict(filters)))
         return list(queries.values())
@@ -589,21 +614,39 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     # ---- listing -------------------------------------------------------------------------
 
-    def _fail_message(self, error: SaeError, query: JobQuery | None, options: dict) -> str:
+    @staticmethod
+    def _where(error: SaeError, query: JobQuery | None) -> str:
         text = "%s" % error
         if query is not None and isinstance(error, SaeApiError):
             if not error.region:
                 text += " (region %s)" % query.region
             if query.filters.get("namespace_id"):
                 text += " (namespace %s)" % query.filters["namespace_id"]
-        if isinstance(error, SaeApiError) and (_CREDENTIAL_CODE.search(error.code or "") or error.status in (401, 403)):
-            try:
-                source = resolve_credential_source(options).description
-            except SaeError:
-                source = None
-            if source:
-                text += "; credentials tried: %s" % source
         return text
+
+    def _fail_message(self, error: SaeError, query: JobQuery | None, options: dict) -> str:
+        return self._where(error, query) + hint(error, options)
+
+    def _failures_message(self, failures: list, options: dict) -> str:
+        """The failures, one error code (a wrong secret fails every region alike, in words that differ only by the
+        string to sign) said once, with the region and request id of each listing it ended."""
+        groups: dict = {}
+        for query, error in failures:
+            same = (error.code, error.status) if isinstance(error, SaeApiError) else "%s" % error
+            groups.setdefault(same, []).append((query, error))
+        messages = []
+        for (query, error), *others in groups.values():
+            text = self._where(error, query)
+            for where, other in others:
+                namespace = where.filters.get("namespace_id")
+                text += "; %s too in region %s%s (request id %s)" % (
+                    getattr(other, "code", "the same error"),
+                    where.region,
+                    " namespace %s" % namespace if namespace else "",
+                    getattr(other, "request_id", None) or "none",
+                )
+            messages.append(text + hint(error, options))
+        return "; ".join(messages)
 
     def _list(self, options: dict, regions: list[str], queries: list[JobQuery]) -> tuple[dict, bool]:
         """The listings as cacheable data, and whether all of them succeeded."""
@@ -634,19 +677,20 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for query, result in zip(queries, results):
             if isinstance(result, JobListing):
                 listings.append({"region": query.region, "jobs": result.jobs})
+                for warning in result.warnings:
+                    self.display.warning("alicloud.sae.sae_job: %s" % warning)
             else:
                 failures.append((query, result))
         if failures:
-            messages = [self._fail_message(error, query, options) for query, error in failures]
             if not self.get_option("skip_failed_regions") or not listings:
                 raise AnsibleParserError(
                     "alicloud.sae.sae_job: %s%s"
                     % (
                         "every listing failed: " if listings == [] and len(queries) > 1 else "",
-                        # a credential error is the same for every listing: say it once
-                        "; ".join(dict.fromkeys(messages)),
+                        self._failures_message(failures, options),
                     )
                 )
+            messages = [self._fail_message(error, query, options) for query, error in failures]
             for (query, error), message in zip(failures, messages):
                 code = getattr(error, "code", type(error).__name__)
                 self.display.warning(
@@ -793,7 +837,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+        self._check_keys(self._read_config_data(path))
         options = self._resolved_options()
         regions = self._regions(options)
         queries = self._queries(

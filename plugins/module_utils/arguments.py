@@ -18,6 +18,7 @@ import re
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeParameterError
 
@@ -157,20 +158,66 @@ def validate_max_concurrency(value: object) -> int:
     return _whole_number("max_concurrency", value, 1, MAX_CONCURRENCY)
 
 
-def tags_parameter(tags: object) -> str | None:
-    """The ``Tags`` query value: the API's JSON list of ``{"key", "value"}`` objects."""
-    if tags is None or tags == {}:
-        return None
-    if not isinstance(tags, dict):
-        raise SaeParameterError("tags must be a dictionary of tag key to value, got %s." % type(tags).__name__)
+def validate_namespace(namespace: object, regions: list, option: str = "namespace_id") -> str:
+    """The region of a namespace ID, ``<region>`` (its default namespace) or ``<region>:<name>``, which must be
+    one of ``regions``: any other ID would be listed, and match nothing, without a word."""
+    region, colon, name = namespace.partition(":") if isinstance(namespace, str) else ("", "", "")
+    if region not in regions or (colon and not name):
+        raise SaeParameterError(
+            "%s %r is not a namespace of %s %s: SAE namespace IDs are <region> (the region's default namespace) "
+            "or <region>:<name>, for example %s:prod."
+            % (option, namespace, "region" if len(regions) == 1 else "regions", ", ".join(regions), regions[0])
+        )
+    return region
+
+
+def _tag_pairs(tags: object) -> list:
+    """The (key, value) pairs of tags given as a dictionary, ``key=value`` text (as Ansible reads a dict option
+    given as text) or a list of the API's ``{key, value}`` objects or of such text."""
+    if isinstance(tags, str):
+        try:
+            return list(check_type_dict(tags).items())
+        except (TypeError, ValueError):
+            raise SaeParameterError(
+                "tags %r is not key=value text: the ListJobs API matches a tag by its key and value, so each tag "
+                "needs both (team=billing); quote a value that holds a comma or space (env='my value')." % tags
+            ) from None
+    if isinstance(tags, dict):
+        return list(tags.items())
+    if not isinstance(tags, list):
+        raise SaeParameterError("tags must be a dictionary, key=value text or a list, got %s." % type(tags).__name__)
     pairs = []
-    for key, value in tags.items():
+    for entry in tags:
+        if isinstance(entry, dict) and set(entry) == {"key", "value"}:
+            pairs.append((entry["key"], entry["value"]))
+        elif isinstance(entry, str):
+            pairs.extend(_tag_pairs(entry))
+        else:
+            raise SaeParameterError("tags entries must be {key: ..., value: ...} or key=value text, got %r." % (entry,))
+    return pairs
+
+
+def parse_tags(tags: object) -> dict:
+    """Tags in any of the forms ``_tag_pairs`` reads, as a dictionary of tag key to text value."""
+    result: dict = {}
+    for key, value in [] if tags is None else _tag_pairs(tags):
         if not isinstance(key, str) or not key:
             raise SaeParameterError("tags keys must be non-empty strings, got %r." % (key,))
         if isinstance(value, (dict, list)) or value is None:
-            raise SaeParameterError("tags[%r] must be a string, got %s." % (key, type(value).__name__))
-        pairs.append({"key": key, "value": value if isinstance(value, str) else json.dumps(value)})
-    return json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
+            raise SaeParameterError(
+                "tags[%r] must be a string, got %s: the ListJobs API matches a tag by its key and value."
+                % (key, type(value).__name__)
+            )
+        if key in result:  # a job carries one value per key: two would match nothing
+            raise SaeParameterError("tags give the key %r twice." % key)
+        result[key] = value if isinstance(value, str) else json.dumps(value)
+    return result
+
+
+def tags_parameter(tags: object) -> str | None:
+    """The ``Tags`` query value: the API's JSON list of ``{"key", "value"}`` objects."""
+    pairs = [{"key": key, "value": value} for key, value in parse_tags(tags).items()]
+    return json.dumps(pairs, ensure_ascii=False, separators=(",", ":")) if pairs else None
 
 
 def list_jobs_parameters(filters: dict) -> dict:

@@ -17,6 +17,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     validate_client_params,
     validate_current_page,
     validate_max_concurrency,
+    validate_namespace,
     validate_page_size,
     validate_region,
 )
@@ -40,10 +41,32 @@ class JobListing:
     jobs: list
     total_size: int
 
+    @property
+    def warnings(self) -> list[str]:
+        """What looks wrong with the listing: jobs of another region than the one asked for (the endpoint is not
+        the region's), said once per listing."""
+        others = sorted(
+            {job["region_id"] for job in self.jobs if job.get("region_id") not in (None, self.query.region)}
+        )
+        if not others:
+            return []
+        return [
+            "region %s was asked for, but the API answered with job templates of region %s: check that the endpoint "
+            "is region %s's (with {region} in it)." % (self.query.region, ", ".join(others), self.query.region)
+        ]
+
 
 def _normalised(page: Page) -> list:
     # read_page has checked everything normalise_job could refuse, with the answer's request id at hand.
     return [normalise_job(application) for application in page.items]
+
+
+def _parameters(query: JobQuery) -> dict:
+    """The ListJobs parameters of ``query``, every part of it checked first."""
+    validate_region(query.region)
+    if query.filters.get("namespace_id") is not None:
+        validate_namespace(query.filters["namespace_id"], [query.region])
+    return list_jobs_parameters(query.filters)
 
 
 class SaeClient:
@@ -90,10 +113,10 @@ class SaeClient:
     def list_jobs(self, query: JobQuery, page_size: int = 200, current_page: int | None = None) -> JobListing:
         """Every job template of ``query`` (or only page ``current_page``), each exactly once."""
         # The region goes into the endpoint's host name: check it even if it was not given to __init__.
-        validate_region(query.region)
+        parameters = _parameters(query)
         page_size = validate_page_size(page_size)
         current_page = validate_current_page(current_page)
-        fetch_page = partial(self._fetch_page, query.region, list_jobs_parameters(query.filters), page_size)
+        fetch_page = partial(self._fetch_page, query.region, parameters, page_size)
         if current_page is not None:
             page = fetch_page(current_page)
             return JobListing(query, _normalised(page), page.total)
@@ -103,8 +126,7 @@ class SaeClient:
     def list_jobs_many(self, queries: list[JobQuery], page_size: int = 200) -> list[JobListing | SaeError]:
         """Run several listings at once; each result is a listing or the error that ended it."""
         for query in queries:
-            validate_region(query.region)  # bad input fails before any request
-            list_jobs_parameters(query.filters)
+            _parameters(query)  # bad input fails before any request
         page_size = validate_page_size(page_size)
 
         def run(query: JobQuery) -> JobListing | SaeError:

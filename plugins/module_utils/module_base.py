@@ -14,6 +14,7 @@ from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.alicloud.sae.plugins.module_utils.arguments import COMMON_ARGUMENT_SPEC
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
+from ansible_collections.alicloud.sae.plugins.module_utils.hints import hint
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
 
 
@@ -51,7 +52,7 @@ class SaeModule:
 
     def fail(self, error: SaeError) -> NoReturn:
         """Fail the task with the error's message (code, request id); never a traceback or a secret."""
-        result = {"msg": "%s" % error}
+        result = {"msg": "%s%s" % (error, hint(error, self.params))}
         if isinstance(error, SaeApiError):
             result["error"] = error.to_dict()
         self.module.fail_json(**result)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import socket
 import threading
 import time
 import uuid
@@ -132,6 +133,9 @@ class Transport:
                 answer = self._send(base_url, params)
                 self.rate_limiter.accepted()
                 return answer
+            except _HostNotFound as error:  # asked again, the name does not resolve either: no retry
+                message = "%s; check that region %s is spelt right, and the endpoint" % (error.message, region)
+                raise SaeApiError(error.code, message, region=region) from None
             except SaeApiError as error:
                 if is_throttling(error):
                     self.rate_limiter.throttled(sent_at)
@@ -188,6 +192,21 @@ class Transport:
         return self._environments[base_url]
 
 
+class _HostNotFound(SaeApiError):
+    """The endpoint's host name does not resolve."""
+
+
+def _unresolved(exc: BaseException | None) -> bool:
+    """Whether a ``socket.gaierror`` is among the causes of ``exc``: requests' ConnectionError wraps urllib3's
+    MaxRetryError, whose reason (NameResolutionError, or NewConnectionError on urllib3 1.x) comes from it."""
+    for _depth in range(8):  # the chains are 3 or 4 long: never loop on a cycle
+        if exc is None or isinstance(exc, socket.gaierror):
+            return exc is not None
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        exc = getattr(exc, "reason", None) or inner or exc.__cause__ or exc.__context__
+    return False
+
+
 def _new_session(pool_size: int) -> object:
     session = requests.Session()
     session.trust_env = False  # see Transport._environment
@@ -203,6 +222,10 @@ def _failure(exc: BaseException, host: str, timeout: float, secrets: tuple) -> S
     if exc.args and isinstance(exc.args[0], ReadTimeoutError):
         exc = requests.exceptions.ReadTimeout(*exc.args)  # in the body, requests calls it a ConnectionError
     reason = snippet(redact(_cause(exc), secrets))
+    if isinstance(exc, requests.exceptions.ConnectionError) and _unresolved(exc):
+        return _HostNotFound(
+            "ConnectionError", "the host name %s does not resolve (%s)" % (host.rsplit(":", 1)[0], reason)
+        )
     for name, code, message in _FAILURES:
         if isinstance(exc, getattr(requests.exceptions, name)):
             return SaeApiError(code, message % {"host": host, "timeout": timeout, "reason": reason})

@@ -16,7 +16,10 @@ description:
   - All pages are fetched (concurrently after the first) unless O(current_page) asks for one page.
     A job created or deleted while the pages are read never makes a job show up twice or go missing.
   - Calls are signed with ACS3-HMAC-SHA256 and transient failures (throttling, HTTP 5xx, connection
-    errors, timeouts) are retried with jittered exponential backoff.
+    errors, timeouts) are retried with jittered exponential backoff. An endpoint whose host name does not
+    resolve (often a misspelt O(region)) is not retried; the error names the region to check.
+  - When the API answers with job templates of another region than O(region) (an O(endpoint) without
+    C({region}) sends every region's calls to one region), the task warns, naming both regions.
 author:
   - alicloud.sae maintainers (@alicloud-sae)
 extends_documentation_fragment:
@@ -35,6 +38,9 @@ options:
   namespace_id:
     description:
       - List only the job templates of this namespace, for example V(cn-beijing:prod).
+      - SAE namespace IDs are C(<region>) (the region's default namespace) or C(<region>:<name>), and the region
+        must be O(region). Any other value (for example V(prod), or V(cn-beijing:prod) with O(region=cn-hangzhou))
+        is an error before any request, as it would match nothing.
     type: str
   app_name:
     description:
@@ -53,10 +59,16 @@ options:
     type: str
   tags:
     description:
-      - List only job templates that carry every one of these tags (tag key to value).
+      - List only job templates that carry every one of these tags.
+      - A dictionary of tag key to value, for example C({"team":"billing"}); the API's own list of C({key, value})
+        objects, for example C([{"key":"team","value":"billing"}]); or C(key=value) text, for example
+        V(team=billing, tier=batch), read as Ansible reads a dictionary option given as text (pairs separated by
+        commas or spaces; quote a value that holds one, V(env='my value')). A list may also hold C(key=value) text.
+      - Every tag needs a key and a value; the API matches tags by both, so a key alone is an error, as is a key
+        given twice.
       - Sent to the API as its JSON list of C({"key", "value"}) objects; keys and values may hold any
         characters, including spaces, C(+), C(*), C(:), C(/) and non-ASCII text.
-    type: dict
+    type: raw
   order_by:
     description:
       - Sort by the number of running instances (V(running)) or of target instances (V(instances)).
@@ -358,7 +370,7 @@ ARGUMENT_SPEC = {
     "app_name": {"type": "str"},
     "field_type": {"type": "str", "choices": list(FIELD_TYPES)},
     "field_value": {"type": "str"},
-    "tags": {"type": "dict"},
+    "tags": {"type": "raw"},
     "order_by": {"type": "str", "choices": list(ORDER_BY)},
     "reverse": {"type": "bool"},
     "page_size": {"type": "int", "default": MAX_PAGE_SIZE},
@@ -384,6 +396,8 @@ def main() -> None:
             stats = client.stats
     except SaeError as error:
         sae.fail(error)
+    for warning in listing.warnings:
+        sae.module.warn(warning)
     sae.module.exit_json(changed=False, jobs=listing.jobs, total_size=listing.total_size, api_stats=stats)
 
 

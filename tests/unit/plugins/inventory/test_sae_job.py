@@ -648,19 +648,23 @@ def test_region_from_environment(run, fake, monkeypatch):
 
 
 def test_namespaces_are_listed_in_their_region(run, fake):
-    result = run(base(namespaces=["cn-beijing:prod", "cn-hangzhou:prod", "cn-beijing", "custom"]))
+    result = run(base(namespaces=["cn-beijing:prod", "cn-hangzhou:prod", "cn-beijing"]))
     queries = [(query.region, query.filters.get("namespace_id")) for query in fake.instances[-1].calls[0]]
     assert queries == [
         ("cn-beijing", "cn-beijing:prod"),
         ("cn-hangzhou", "cn-hangzhou:prod"),
         ("cn-beijing", "cn-beijing"),
-        ("cn-beijing", "custom"),
-        ("cn-hangzhou", "custom"),
-        ("cn-shanghai", "custom"),
     ]
     assert len(result.hosts) == 3
-    with pytest.raises(AnsibleParserError, match="cn-qingdao:prod belongs to region cn-qingdao"):
-        run(base(namespaces=["cn-qingdao:prod"]))
+    calls = len(fake.instances)
+    for namespace in ("cn-qingdao:prod", "custom", "cn-beijing:"):
+        with pytest.raises(AnsibleParserError) as caught:
+            run(base(namespaces=[namespace]))
+        assert (
+            "namespaces entry %r is not a namespace of regions cn-beijing, cn-hangzhou, cn-shanghai: SAE namespace "
+            "IDs are <region> (the region's default namespace) or <region>:<name>" % namespace in str(caught.value)
+        )
+    assert len(fake.instances) == calls  # refused before any client
 
 
 def _sent(fake) -> list:
@@ -704,8 +708,13 @@ def test_the_short_form_is_listed_with_include_filters_only_when_set(run, fake):
         ({"app_name": ["a"]}, "include_filters[0].app_name must be text"),
         ({"field_type": "appName"}, "include_filters[0]: field_type and field_value must be given together"),
         ({"field_type": "name", "field_value": "x"}, "include_filters[0]: field_type must be one of appName, appIds"),
-        ({"tags": ["team"]}, "include_filters[0]: tags must be a dictionary"),
-        ({"namespace_id": "cn-qingdao:prod"}, "cn-qingdao:prod belongs to region cn-qingdao"),
+        ({"tags": ["team"]}, "include_filters[0]: tags 'team' is not key=value text"),
+        ({"tags": {"team": None}}, "include_filters[0]: tags['team'] must be a string"),
+        (
+            {"namespace_id": "cn-qingdao:prod"},
+            "include_filters[0].namespace_id 'cn-qingdao:prod' is not a namespace of",
+        ),
+        ({"namespace_id": "prod"}, "include_filters[0].namespace_id 'prod' is not a namespace of regions"),
     ],
 )
 def test_a_bad_filter_set_fails_before_any_client(run, fake, entry, message):
@@ -1001,3 +1010,119 @@ def test_cache_holds_the_listings_as_one_compact_string():
     assert entry == {"format": 3, "listings": json.dumps(data["listings"], separators=(",", ":"))}
     assert "\n" not in entry["listings"]
     assert plugin._from_cache(json.loads(json.dumps(entry))) == data
+
+
+# ---- issue 27: no silent wrong answers ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key, closest",
+    [("namespace", "namespaces"), ("filters", "include_filters"), ("keyed_group", "keyed_groups")],
+)
+def test_a_key_that_is_no_option_is_refused_naming_the_closest(run, fake, key, closest):
+    with pytest.raises(AnsibleParserError) as caught:
+        run(base(**{key: "cn-beijing:prod"}))
+    assert "alicloud.sae.sae_job: %r is not an option of this plugin; did you mean %s?" % (key, closest) in str(
+        caught.value
+    )
+    assert fake.instances == []  # before any client, so before any request
+
+
+def test_a_key_close_to_no_option_is_refused_without_a_guess(run, fake):
+    with pytest.raises(AnsibleParserError) as caught:
+        run(base(zzzz=1))
+    assert str(caught.value).endswith("'zzzz' is not an option of this plugin.")
+
+
+def test_options_and_their_aliases_are_keys(run, fake):
+    config = base(alicloud_assume_role_session_name="s", region_id="cn-beijing", keyed_groups=[], cache=False)
+    del config["access_key_id"], config["access_key_secret"]
+    config.update(alicloud_access_key=KEY_ID, secret_key=SECRET)
+    assert len(run(config).hosts) == len(ALL_IDS)
+
+
+def test_jobs_of_another_region_than_asked_warn_once_per_listing(run, fake):
+    fake.data["cn-shanghai"] = [dict(item, region_id="cn-hangzhou") for item in JOBS["cn-hangzhou"]]
+    fake.data["cn-shanghai"] = [dict(item, app_id="copy-" + item["app_id"]) for item in fake.data["cn-shanghai"]]
+    result = run(base())
+    assert result.display.warnings == [
+        "alicloud.sae.sae_job: region cn-shanghai was asked for, but the API answered with job templates of region "
+        "cn-hangzhou: check that the endpoint is region cn-shanghai's (with {region} in it)."
+    ]
+
+
+def test_one_error_of_every_region_is_said_once_with_each_request_id(run, fake):
+    fake.data = {
+        region: SaeApiError(
+            "SignatureDoesNotMatch",
+            "Specified signature is not matched. string to sign %s" % region,
+            "R-" + region,
+            400,
+            region,
+        )  # fmt: skip
+        for region in JOBS
+    }
+    with pytest.raises(AnsibleParserError) as caught:
+        run(base())
+    message = str(caught.value)
+    assert message.count("SignatureDoesNotMatch") == 3  # the error once, then the code for each other region
+    assert message.count("Specified signature is not matched") == 1
+    assert message.count("credentials tried") == 1 and message.count("a wrong AccessKey secret") == 1
+    for region in JOBS:
+        assert "R-" + region in message
+    assert message.endswith(
+        "; SignatureDoesNotMatch too in region cn-shanghai (request id R-cn-shanghai); credentials tried: explicit "
+        "access_key_id/access_key_secret; a wrong AccessKey secret is the usual cause"
+    )
+
+
+def test_different_errors_are_each_said(run, fake):
+    fake.data["cn-beijing"] = SaeApiError(
+        "InvalidAction.NotFound", "Specified api is not found.", "R1", 404, "cn-beijing"
+    )
+    fake.data["cn-hangzhou"] = SaeApiError("ServiceUnavailable", "down", "R2", 503, "cn-hangzhou")
+    with pytest.raises(AnsibleParserError) as caught:
+        run(base())
+    message = str(caught.value)
+    assert (
+        "Specified api is not found. (region cn-beijing, HTTP 404, request id R1); region cn-beijing may not "
+        "offer SAE, or the endpoint is wrong; " in message
+    )
+    assert "ServiceUnavailable: down (region cn-hangzhou, HTTP 503, request id R2)" in message
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [{"team": "billing"}, [{"key": "team", "value": "billing"}], "team=billing", ["team=billing"]],
+)
+def test_tags_in_every_form_of_the_module(run, fake, tags):
+    run(base(regions=["cn-beijing"], tags=tags, include_filters=[{"tags": tags}]))
+    assert _sent(fake) == [("cn-beijing", {"tags": {"team": "billing"}})]  # the two equal sets: one listing
+
+
+@pytest.mark.parametrize("tags", ["team", ["team"], {"team": None}, [{"key": "team"}]])
+def test_a_tag_key_without_a_value_is_refused_before_any_client(run, fake, tags):
+    with pytest.raises(AnsibleParserError) as caught:
+        run(base(tags=tags))
+    assert str(caught.value).startswith("alicloud.sae.sae_job: tags")
+    assert fake.instances == []
+
+
+def test_one_error_that_is_no_api_error_is_said_once(run, fake):
+    fake.data = {region: SaeCredentialError("Could not get Alibaba Cloud credentials from x.") for region in JOBS}
+    with pytest.raises(AnsibleParserError) as caught:
+        run(base())
+    message = str(caught.value)
+    assert message.count("Could not get Alibaba Cloud credentials from x.") == 1
+    assert message.endswith("; the same error too in region cn-shanghai (request id none)")
+
+
+def test_a_templated_namespace_is_checked_as_rendered(run, fake):
+    run(base(namespaces=["{{ 'cn-beijing' ~ ':prod' }}"], include_filters=[{"namespace_id": "{{ 'cn-hangzhou' }}"}]))
+    assert [(region, filters.get("namespace_id")) for region, filters in _sent(fake)] == [
+        ("cn-beijing", "cn-beijing:prod"),
+        ("cn-hangzhou", "cn-hangzhou"),
+    ]
+    with pytest.raises(AnsibleParserError, match="namespaces entry 'prod' is not a namespace of regions"):
+        run(base(namespaces=["{{ 'prod' }}"]))
+    assert len(fake.instances) == 1

@@ -223,8 +223,9 @@ def test_every_filter_maps_to_its_api_parameter():
         ({"field_value": "x"}, "field_type and field_value must be given together"),
         ({"order_by": "name"}, "order_by must be one of running, instances, got 'name'"),
         ({"reverse": "yes"}, "reverse must be a boolean"),
-        ({"tags": ["team", "billing"]}, "tags must be a dictionary of tag key to value, got list"),
-        ({"tags": "team=billing"}, "tags must be a dictionary of tag key to value, got str"),
+        ({"tags": ["team", "billing"]}, "tags 'team' is not key=value text: the ListJobs API matches a tag by its key"),
+        ({"tags": "team"}, "tags 'team' is not key=value text"),
+        ({"tags": 3}, "tags must be a dictionary, key=value text or a list, got int"),
     ],
 )
 def test_bad_filters_rejected(filters, message):
@@ -324,3 +325,75 @@ def test_list_filter_spec_matches_the_module_documentation():
     from ansible_collections.alicloud.sae.plugins.modules import sae_job_info
 
     _compare_spec_with_docs(sae_job_info.ARGUMENT_SPEC, yaml.safe_load(sae_job_info.DOCUMENTATION)["options"])
+
+
+# ---- issue 27: namespace IDs and the forms of tags --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "namespace, regions, region",
+    [
+        ("cn-beijing", ["cn-beijing"], "cn-beijing"),  # the region's default namespace
+        ("cn-beijing:prod", ["cn-beijing"], "cn-beijing"),
+        ("cn-hangzhou:a b/c:d", ["cn-beijing", "cn-hangzhou"], "cn-hangzhou"),  # the API page names no alphabet
+    ],
+)
+def test_a_namespace_id_gives_its_region(namespace, regions, region):
+    assert arguments.validate_namespace(namespace, regions) == region
+
+
+@pytest.mark.parametrize(
+    "namespace",
+    ["prod", "cn-hangzhou:prod", "cn-beijing:", ":prod", "", None, 3, ["cn-beijing:prod"], "CN-BEIJING:prod"],
+)
+def test_a_namespace_id_of_another_form_or_region_is_refused_naming_the_form(namespace):
+    with pytest.raises(SaeParameterError) as caught:
+        arguments.validate_namespace(namespace, ["cn-beijing"])
+    assert "%s" % caught.value == (
+        "namespace_id %r is not a namespace of region cn-beijing: SAE namespace IDs are <region> (the region's "
+        "default namespace) or <region>:<name>, for example cn-beijing:prod." % (namespace,)
+    )
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        {"team": "billing", "env": "my value"},
+        [{"key": "team", "value": "billing"}, {"key": "env", "value": "my value"}],
+        "team=billing, env='my value'",
+        "team=billing env='my value'",
+        ["team=billing", "env='my value'"],
+        [{"key": "team", "value": "billing"}, "env='my value'"],
+    ],
+)
+def test_every_form_of_tags_gives_the_same_parameter(tags):
+    assert arguments.parse_tags(tags) == {"team": "billing", "env": "my value"}
+    assert json.loads(arguments.list_jobs_parameters({"tags": tags})["Tags"]) == [
+        {"key": "team", "value": "billing"},
+        {"key": "env", "value": "my value"},
+    ]
+
+
+def test_a_tag_value_may_hold_an_equals_sign_and_be_empty():
+    assert arguments.parse_tags(["expr=a=b", "empty="]) == {"expr": "a=b", "empty": ""}
+
+
+@pytest.mark.parametrize(
+    "tags, message",
+    [
+        ("team", "tags 'team' is not key=value text: the ListJobs API matches a tag by its key and value"),
+        (["team=billing", "tier"], "tags 'tier' is not key=value text"),
+        ("team=billing, tier", "tags 'team=billing, tier' is not key=value text"),
+        ([{"key": "team"}], "tags entries must be {key: ..., value: ...} or key=value text, got {'key': 'team'}"),
+        ([{"Key": "team", "Value": "x"}], "tags entries must be {key: ..., value: ...}"),
+        ([{"key": "team", "value": None}], "tags['team'] must be a string, got NoneType"),
+        ({"team": None}, "tags['team'] must be a string, got NoneType: the ListJobs API matches a tag by its key"),
+        ([3], "tags entries must be {key: ..., value: ...} or key=value text, got 3"),
+        (["team=a", {"key": "team", "value": "b"}], "tags give the key 'team' twice."),
+        (3, "tags must be a dictionary, key=value text or a list, got int"),
+    ],
+)
+def test_a_tag_without_a_value_or_of_no_form_is_refused(tags, message):
+    with pytest.raises(SaeParameterError) as caught:
+        arguments.list_jobs_parameters({"tags": tags})
+    assert message in "%s" % caught.value

@@ -331,7 +331,12 @@ def test_bad_paging_sends_nothing(fake_api, kwargs, message):
         ({"field_type": "bogus", "field_value": "x"}, "field_type must be one of"),
         ({"field_type": "appName"}, "field_type and field_value must be given together"),
         ({"order_by": "name"}, "order_by must be one of"),
-        ({"tags": ["a"]}, "tags must be a dictionary"),
+        ({"tags": ["a"]}, "tags 'a' is not key=value text"),
+        ({"namespace_id": "prod"}, "namespace_id 'prod' is not a namespace of region cn-beijing"),
+        (
+            {"namespace_id": "cn-hangzhou:prod"},
+            "namespace_id 'cn-hangzhou:prod' is not a namespace of region cn-beijing",
+        ),
     ],
 )
 def test_bad_filters_send_nothing(fake_api, filters, message):
@@ -436,3 +441,27 @@ def test_one_rate_limiter_waits_before_every_send_of_every_listing_and_page(fake
     assert len(waits) == len(fake_api.calls) == 3 * 6 + 1  # every send, the retry included
     assert stats["throttled"] == 1 and stats["retried_codes"] == {"Throttling.User": 1}
     assert 0 < stats["rate_limit"] <= 50.0  # lowered by the throttled call, never above the ceiling
+
+
+# ---- issue 27: jobs of another region than the one asked ----------------------------------------------------
+
+
+def test_jobs_of_another_region_give_one_warning_per_listing_naming_both(fake_api):
+    fake_api.add_jobs("cn-beijing", 250, RegionId="cn-hangzhou")  # two pages of another region's jobs
+    fake_api.add_jobs("cn-beijing", 1, RegionId="cn-shanghai", AppId="cn-shanghai-app")
+    with make_client() as client:
+        listing = client.list_jobs(JobQuery("cn-beijing"))
+    assert len(listing.jobs) == 251
+    assert listing.warnings == [
+        "region cn-beijing was asked for, but the API answered with job templates of region cn-hangzhou, cn-shanghai: "
+        "check that the endpoint is region cn-beijing's (with {region} in it)."
+    ]
+
+
+def test_jobs_of_the_region_asked_give_no_warning(fake_api):
+    fake_api.add_jobs("cn-beijing", 3)
+    fake_api.add_jobs(
+        "cn-beijing", 1, RegionId=None, AppId="no-region-app"
+    )  # a gateway may leave the member out: nothing to compare
+    with make_client() as client:
+        assert client.list_jobs(JobQuery("cn-beijing")).warnings == []

@@ -571,3 +571,44 @@ def test_a_missing_ca_bundle_is_a_clear_error(monkeypatch, tmp_path):
     with pytest.raises(SaeParameterError, match="REQUESTS_CA_BUNDLE names .*missing.pem.*, which does not exist"):
         client.call("cn-beijing", PARAMS)
     assert session.calls == []
+
+
+# ---- issue 27: a host name that does not resolve ----------------------------------------------------------
+
+
+def _unresolvable_call(port: int) -> tuple:
+    client, sleeps = make_transport(None, endpoint="http://sae.{region}.invalid:%d" % port, max_retries=3)
+    started = time.monotonic()
+    with pytest.raises(SaeApiError) as caught:
+        client.call("cn-hangzou", {"Workload": "job"})
+    seconds = time.monotonic() - started
+    client.close()
+    return caught.value, client.stats.as_dict()["requests"], sleeps, seconds
+
+
+def _check_not_retried_and_named(outcome: tuple) -> None:
+    error, requests_sent, sleeps, seconds = outcome
+    assert error.code == "ConnectionError"
+    assert error.region == "cn-hangzou"
+    assert error.message.startswith("the host name sae.cn-hangzou.invalid does not resolve (")
+    assert error.message.endswith("; check that region cn-hangzou is spelt right, and the endpoint")
+    assert "region cn-hangzou" in "%s" % error
+    assert (requests_sent, sleeps) == (1, [])  # asked again, it would not resolve either
+    assert seconds < 2
+
+
+def test_a_host_name_the_resolver_does_not_know_is_not_retried(monkeypatch):
+    def resolver_says_no(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver_says_no)  # as a real resolver answers, netguard or not
+    _check_not_retried_and_named(_unresolvable_call(_free_port()))
+
+
+def test_a_host_name_the_network_guard_refuses_to_look_up_is_not_retried():
+    import sae_netguard
+
+    with sae_netguard.expect_refusals() as refused:
+        outcome = _unresolvable_call(_free_port())
+        assert {(entry["action"], entry["host"]) for entry in refused()} == {("resolve", "sae.cn-hangzou.invalid")}
+    _check_not_retried_and_named(outcome)

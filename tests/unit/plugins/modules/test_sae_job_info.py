@@ -31,7 +31,17 @@ def run(monkeypatch, **args):
         ({"current_page": 0}, "current_page must be a whole number of 1 or more, got 0."),
         ({"field_type": "appNames", "field_value": "x"}, "field_type must be one of: appName, appIds"),
         ({"order_by": "name"}, "order_by must be one of: running, instances"),
-        ({"tags": ["team", "billing"]}, "argument 'tags' is of type"),
+        ({"tags": ["team", "billing"]}, "tags 'team' is not key=value text"),
+        ({"tags": {"team": None}}, "tags['team'] must be a string, got NoneType"),
+        (
+            {"namespace_id": "prod"},
+            "namespace_id 'prod' is not a namespace of region cn-beijing: SAE namespace IDs are",
+        ),
+        (
+            {"namespace_id": "cn-hangzhou:prod"},
+            "namespace_id 'cn-hangzhou:prod' is not a namespace of region cn-beijing",
+        ),
+        ({"namespace_id": "cn-beijing:"}, "namespace_id 'cn-beijing:' is not a namespace of region cn-beijing"),
         ({"field_type": "appName"}, "parameters are required together: field_type, field_value"),
         ({"field_value": "x"}, "parameters are required together: field_type, field_value"),
         ({"region": None}, "region is required"),
@@ -244,3 +254,61 @@ def test_a_secret_holding_a_nul_is_still_kept_out_of_the_log(fake_api, monkeypat
     outcome, _result = run(monkeypatch, access_key_secret=secret, app_name="x" + secret)
     assert outcome == "exit"
     assert logged and not any("secret-value" in message for message in logged)
+
+
+# ---- issue 27: no silent wrong answers ----------------------------------------------------------------------
+
+
+def _warnings(monkeypatch) -> list:
+    from ansible.module_utils import basic
+
+    shown: list = []
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, warning: shown.append(warning))
+    return shown
+
+
+def test_jobs_of_another_region_than_asked_warn_once_naming_both(fake_api, monkeypatch):
+    fake_api.add_jobs("cn-beijing", 60, RegionId="cn-hangzhou")
+    shown = _warnings(monkeypatch)
+    outcome, result = run(monkeypatch)
+    assert outcome == "exit" and len(result["jobs"]) == 60
+    assert shown == [
+        "region cn-beijing was asked for, but the API answered with job templates of region cn-hangzhou: check "
+        "that the endpoint is region cn-beijing's (with {region} in it)."
+    ]
+
+
+def test_jobs_of_the_region_asked_warn_nothing(fake_api, monkeypatch):
+    fake_api.add_jobs("cn-beijing", 3)
+    shown = _warnings(monkeypatch)
+    assert run(monkeypatch)[0] == "exit"
+    assert shown == []
+
+
+def test_a_wrong_secret_names_the_credentials_and_the_usual_cause(fake_api, monkeypatch):
+    outcome, result = run(monkeypatch, access_key_secret="a-wrong-secret-value")
+    assert outcome == "fail"
+    assert result["msg"].endswith(
+        "; credentials tried: explicit access_key_id/access_key_secret; a wrong AccessKey secret is the usual cause"
+    )
+    assert "a-wrong-secret-value" not in json.dumps(result)
+
+
+def test_a_region_without_sae_says_so(fake_api, monkeypatch):
+    fake_api.fail_always("cn-beijing", 404, "InvalidAction.NotFound", "R-404")
+    outcome, result = run(monkeypatch)
+    assert outcome == "fail"
+    assert "InvalidAction.NotFound" in result["msg"] and "R-404" in result["msg"]
+    assert result["msg"].endswith("; region cn-beijing may not offer SAE, or the endpoint is wrong")
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [{"team": "t1"}, [{"key": "team", "value": "t1"}], "team=t1", ["team=t1"]],
+)
+def test_tags_in_every_form_filter_alike(fake_api, monkeypatch, tags):
+    fake_api.add_jobs("cn-beijing", 6)
+    outcome, result = run(monkeypatch, tags=tags)
+    assert outcome == "exit"
+    assert [job["tags"] for job in result["jobs"]] == [{"team": "t1"}, {"team": "t1"}]
+    assert {call["params"]["Tags"] for call in fake_api.calls} == {'[{"key":"team","value":"t1"}]'}
