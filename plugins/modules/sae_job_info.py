@@ -295,6 +295,11 @@ error:
     region:
       description: The region of the failed call.
       type: str
+    recommend:
+      description: The troubleshooting link the API's error answer gave (its C(Recommend)), else V(null); the
+        message ends with it too.
+      type: str
+      sample: https://api.aliyun.com/troubleshoot?q=Throttling.User&product=sae
 """
 
 from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (

@@ -21,15 +21,16 @@ from ansible_collections.alicloud.sae.tests.unit.utils import error_answer, ok_a
 # --- decode_answer --------------------------------------------------------------------------------
 
 
-def decode_error(status, body, content_type="application/json", retry_after=None):
+def decode_error(status, body, content_type="application/json", retry_after=None, **headers):
+    headers = dict(headers, **{"Content-Type": content_type}, **({"Retry-After": retry_after} if retry_after else {}))
     with pytest.raises(SaeApiError) as caught:
-        answers.decode_answer(status, body, content_type, retry_after)
+        answers.decode_answer(status, body, headers)
     return caught.value
 
 
 def test_decode_success():
     answer = ok_answer([{"AppId": "a"}], request_id="r-1")
-    assert answers.decode_answer(200, json.dumps(answer).encode(), "application/json", None) == answer
+    assert answers.decode_answer(200, json.dumps(answer).encode(), {"Content-Type": "application/json"}) == answer
 
 
 def test_decode_html_error_page():
@@ -76,10 +77,10 @@ def test_decode_snippet_is_short_and_on_one_line():
 
 def test_decode_names_the_gateway_request_id_of_an_answer_that_is_not_json():
     with pytest.raises(SaeApiError) as caught:
-        answers.decode_answer(502, b"<html>Bad Gateway</html>", "text/html", None, "GW-REQ-1")
+        answers.decode_answer(502, b"<html>Bad Gateway</html>", {"Content-Type": "text/html", "x-acs-request-id": "GW-REQ-1"})
     assert caught.value.request_id == "GW-REQ-1" and "GW-REQ-1" in str(caught.value)
     with pytest.raises(SaeApiError) as caught:  # the body's own RequestId wins
-        answers.decode_answer(400, b'{"Code": "X", "RequestId": "BODY-REQ"}', "application/json", None, "GW-REQ-2")
+        answers.decode_answer(400, b'{"Code": "X", "RequestId": "BODY-REQ"}', {"X-Acs-Request-Id": "GW-REQ-2"})
     assert caught.value.request_id == "BODY-REQ"
 
 
