@@ -320,7 +320,11 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.vars import combine_vars
 
-from ansible_collections.alicloud.sae.plugins.module_utils.arguments import COMMON_ARGUMENT_SPEC, list_jobs_parameters
+from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
+    COMMON_ARGUMENT_SPEC,
+    list_jobs_parameters,
+    plain_http_warning,
+)
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
@@ -575,6 +579,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         params["max_concurrency"] = options["max_concurrency"]
         try:
             with SaeClient(params, regions, max_concurrency=options["max_concurrency"]) as client:
+                warning = plain_http_warning(params.get("endpoint"), regions)  # SaeClient has checked the endpoint
+                if warning:  # said once a run: Display says the same warning once
+                    self.display.warning("alicloud.sae.sae_job: %s" % warning)
                 results = client.list_jobs_many(queries, page_size=PAGE_SIZE)
                 stats = client.stats
         except SaeError as error:

@@ -306,6 +306,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     FIELD_TYPES,
     MAX_PAGE_SIZE,
     ORDER_BY,
+    plain_http_warning,
     validate_region,
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobQuery, SaeClient
@@ -338,6 +339,9 @@ def main() -> None:
     try:
         region = validate_region(params["region"])
         with SaeClient(params, [region], max_concurrency=params["max_concurrency"]) as client:
+            warning = plain_http_warning(params["endpoint"], [region])  # SaeClient has checked the endpoint
+            if warning:
+                sae.module.warn(warning)
             listing = client.list_jobs(
                 JobQuery(region, filters), page_size=params["page_size"], current_page=params["current_page"]
             )

@@ -265,7 +265,12 @@ def test_a_hint_longer_than_the_client_waits_ends_the_call_saying_how_long_was_a
     client, sleeps = make_transport(session, max_retries=5)
     with pytest.raises(SaeApiError) as caught:
         client.call("cn-beijing", {"Workload": "job"})
-    assert (len(session.calls), sleeps, caught.value.code, caught.value.region) == (1, [], "Throttling.User", "cn-beijing")
+    assert (len(session.calls), sleeps, caught.value.code, caught.value.region) == (
+        1,
+        [],
+        "Throttling.User",
+        "cn-beijing",
+    )
     assert "the gateway asked to wait 90 s, longer than the 60 s this client waits" in str(caught.value)
     assert str(caught.value).endswith("Recommend: " + link)
 
