@@ -48,13 +48,6 @@ def test_the_longest_hinted_wait_is_60_s_unless_set_lower():
     assert retries.RetryPolicy(max_hinted_wait=12.0).max_hinted_wait == 12.0
 
 
-@pytest.mark.parametrize("status", [400, 403, 429, 503])
-@pytest.mark.parametrize("code", ["Throttling", "Throttling.User", "Throttling.Api", "Throttling.Anything"])
-def test_every_throttling_code_is_throttling_and_retried_whatever_the_status(status, code):
-    error = SaeApiError(code, "Request was denied due to user flow control.", status=status)
-    assert retries.is_throttling(error) and retries.is_retryable(error)
-
-
 # --- is_retryable ---------------------------------------------------------------------------------
 
 
