@@ -105,11 +105,11 @@ options:
       - How many times a transient failure is retried, with exponential backoff and full jitter.
       - Transient failures are throttling (any C(Throttling*) code whatever the HTTP status, and HTTP 429),
         HTTP 5xx, C(ServiceUnavailable), connection errors and timeouts. Nothing else is retried.
-      - A throttling answer's own wait replaces the backoff. The first found of these is honoured:
+      - A throttling answer's own wait replaces the backoff. The first found of these is honoured,
         C(x-acs-retry-after) (milliseconds, what the vendor's SDK reads), the C(TimeLeft) of
         C(x-ratelimit-user-api), then of C(x-ratelimit-user) (milliseconds, older SDKs), then C(Retry-After)
         (seconds). That wait holds every request of the run, not only the throttled one, since the quota is
-        the account's. A wait longer than 60 s, or than O(timeout) x O(max_retries), is not waited for: the
+        the account's. A wait longer than 60 s, or than O(timeout) x O(max_retries), is not waited for; the
         call fails at once with the throttling error, saying how long the gateway asked to wait.
     type: int
     default: 5
