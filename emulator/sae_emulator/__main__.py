@@ -9,10 +9,12 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 
 from . import data, signature
 from .app import DEFAULT_REGION
 from .faults import MALFORMED_KINDS, Faults
+from .quota import THROTTLE_FORMS
 from .server import EmulatorServer
 from .tls import BACKENDS
 
@@ -33,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port-file", help="also write the startup JSON to this file (atomically)")
     parser.add_argument("--default-region", default=DEFAULT_REGION, help="region for paths without a region segment")
     parser.add_argument("--verbose", action="store_true", help="log method and path of each request to stderr")
+    parser.add_argument(
+        "--clock-offset",
+        type=float,
+        default=0.0,
+        help="seconds the emulator's clock is ahead of this machine's (negative: behind): signatures, Date header",
+    )
 
     group = parser.add_argument_group("data set")
     group.add_argument("--dataset", choices=("demo", "generated"), default="demo")
@@ -60,7 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--faults", help="fault settings as JSON, or @FILE")
     group.add_argument("--latency-ms", type=int)
     group.add_argument("--throttle-rate", type=float)
-    group.add_argument("--retry-after", type=float, help="seconds sent as Retry-After with throttling")
+    group.add_argument("--retry-after", type=float, help="seconds asked for with throttling (in the form's header)")
+    group.add_argument(
+        "--throttle-form",
+        choices=THROTTLE_FORMS,
+        help="throttling answers: acs (400, x-acs-retry-after in ms; the default), ratelimit (400, "
+        "x-ratelimit-user-api TimeLeft in ms), 429 (429, Retry-After in s)",
+    )
     group.add_argument("--error-rate", type=float, help="fraction answered 503 ServiceUnavailable")
     group.add_argument(
         "--region-failure",
@@ -85,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--quota-rps", type=float, help="account flow control: N requests/s (a bucket of N), then 400 Throttling.User"
     )
     group.add_argument("--sparse", action="store_true", help="leave every null or empty member out of the SAE answers")
+    group.add_argument(
+        "--report-total-size", type=int, help="every ListJobs answer says this TotalSize (a gateway bug)"
+    )
+    group.add_argument(
+        "--serve-page-size", type=int, help="pages of at most N jobs, and PageSize N, whatever PageSize was asked"
+    )
     return parser
 
 
@@ -111,6 +131,9 @@ def faults_from_args(args: argparse.Namespace) -> Faults:
         "mutate_delete": args.mutate_delete,
         "seed": args.fault_seed,
         "quota_rps": args.quota_rps,
+        "throttle_form": args.throttle_form,
+        "reported_total_size": args.report_total_size,
+        "served_page_size": args.serve_page_size,
     }
     settings.update({name: value for name, value in direct.items() if value is not None})
     if args.fault_regions:
@@ -169,6 +192,7 @@ def main(argv: list | None = None) -> int:
             cert_dir=args.cert_dir,
             verbose=args.verbose,
             signature_verifier=args.signature_verifier,
+            clock=(lambda: time.time() + args.clock_offset) if args.clock_offset else time.time,
         )
     except (ValueError, OSError) as error:
         parser.error(str(error))

@@ -9,7 +9,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl
 
 from . import listjobs
@@ -89,9 +89,16 @@ class AnswerBodies:
         self._lock = threading.Lock()
         self._bodies: OrderedDict = OrderedDict()
 
-    def body(self, selected: list, query: listjobs.ListJobsQuery, request_id: str, sparse: bool = False) -> bytes:
-        """``listjobs.answer(selected, query, request_id)``, ``shaped`` by ``sparse``, as JSON bytes."""
-        key = (id(selected), query.current_page, query.page_size, sparse)
+    def body(
+        self,
+        selected: list,
+        query: listjobs.ListJobsQuery,
+        request_id: str,
+        sparse: bool = False,
+        total: int | None = None,
+    ) -> bytes:
+        """``listjobs.answer(selected, query, request_id, total)``, ``shaped`` by ``sparse``, as JSON bytes."""
+        key = (id(selected), query.current_page, query.page_size, sparse, total)
         with self._lock:
             entry = self._bodies.get(key)
             if entry is not None and entry[0] is selected:  # the same list, not a new one at a reused id
@@ -101,7 +108,7 @@ class AnswerBodies:
                 entry = None
         if entry is None:
             # RequestId is the answer's second member: the first occurrence of the placeholder is it.
-            document = shaped(listjobs.answer(selected, query, self._PLACEHOLDER), sparse)
+            document = shaped(listjobs.answer(selected, query, self._PLACEHOLDER, total), sparse)
             before, _placeholder, after = json_bytes(document).partition(json_bytes(self._PLACEHOLDER))
             with self._lock:
                 replaced = self._bodies.pop(key, None)
@@ -134,6 +141,7 @@ class Emulator:
         signature_verifier: str = AUTO,
     ) -> None:
         self.default_region = default_region
+        self.clock = clock
         self.keys = KeyStore(access_keys, clock)
         self.nonces = NonceStore(MAX_CLOCK_SKEW_SECONDS, clock)
         self.store = JobStore(dataset)
@@ -230,7 +238,7 @@ class Emulator:
             self._check_host(headers)
             if not self.quota.take():
                 entry["throttled"] = True  # flow control, counted apart from the injected faults
-                raise flow_control_error()
+                raise flow_control_error(self.quota.wait())
             decision = self.injector.decide(region)
             malformed = None
             if decision is not None:
@@ -246,12 +254,16 @@ class Emulator:
                 mutate_region, delete, create, rng = due
                 self.stats.mutated(dict(self.store.mutate(mutate_region, delete, create, rng), after_request=seq - 1))
             query = listjobs.parse(params)
+            served = self.injector.faults.served_page_size
+            if served is not None and query.page_size > served:
+                query = replace(query, page_size=served)  # pages counted with its size, as it says
             selected = self.store.selection(region, query.selection_key(), lambda jobs: listjobs.select(jobs, query))
+            total = self.injector.faults.reported_total_size  # None: the true one
             if malformed:
-                document = shaped(listjobs.answer(selected, query, request_id), sparse)
+                document = shaped(listjobs.answer(selected, query, request_id, total), sparse)
                 response = self._malformed(malformed, document, request_id, sparse)
             else:
-                body = self.answer_bodies.body(selected, query, request_id, sparse)
+                body = self.answer_bodies.body(selected, query, request_id, sparse, total)
                 response = json_bytes_response(200, body, request_id)
             entry.update(status=response.status, code=None, total=len(selected))  # the answer's TotalSize
             return response

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import quote
+
+RECOMMEND = "https://api.aliyun.com/troubleshoot?q=%s&product=sae&requestId=%s"
 
 
 def new_request_id() -> str:
@@ -22,7 +25,15 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
     def body(self, request_id: str, host_id: str) -> dict:
-        return {"RequestId": request_id, "HostId": host_id, "Code": self.code, "Message": self.message}
+        # Recommend: the vendor's troubleshooting page for this request (darabonba-openapi reads it; the URL's shape
+        # is a guess).
+        return {
+            "RequestId": request_id,
+            "HostId": host_id,
+            "Code": self.code,
+            "Message": self.message,
+            "Recommend": RECOMMEND % (quote(self.code), request_id),
+        }
 
 
 def invalid_parameter(message: str) -> ApiError:

@@ -13,6 +13,7 @@ import threading
 from dataclasses import asdict, dataclass, field, fields
 
 from .errors import ApiError
+from .quota import THROTTLE_FORMS, flow_control_error
 
 MALFORMED_KINDS = ("html", "truncated", "short_read", "text", "no_data", "success_false")
 
@@ -57,8 +58,9 @@ class Faults:
     """What to inject. Rates are fractions of requests, drawn from ``random.Random(seed)``."""
 
     latency_ms: int = 0  # added to every SAE request before it is answered
-    throttle_rate: float = 0.0  # answered 429 Throttling.User
-    retry_after: float | None = None  # seconds, sent as Retry-After with throttling
+    throttle_rate: float = 0.0  # answered Throttling.User, in ``throttle_form``
+    retry_after: float | None = None  # seconds asked for with throttling, in the form's header and unit
+    throttle_form: str = "acs"  # one of THROTTLE_FORMS: 400 + x-acs-retry-after (ms), "ratelimit", "429"
     error_rate: float = 0.0  # answered 503 ServiceUnavailable
     region_failures: dict = field(default_factory=dict)  # region -> 403 | "500" | "403:Code" | {...}
     hang_rate: float = 0.0  # connection accepted, never answered (until the server stops)
@@ -74,6 +76,8 @@ class Faults:
     seed: int = 0
     sparse: bool = False  # every SAE answer leaves out its null and empty members (see sparse.py); not drawn
     quota_rps: float | None = None  # account flow control: a bucket of N tokens refilled at N/s (see quota.py)
+    reported_total_size: int | None = None  # every ListJobs answer says this TotalSize, whatever it lists
+    served_page_size: int | None = None  # pages of at most this many jobs (and PageSize says so), whatever was asked
 
     def __post_init__(self) -> None:
         self.latency_ms = int(self.latency_ms)
@@ -83,6 +87,14 @@ class Faults:
             setattr(self, name, _rate(name, getattr(self, name)))
         if self.retry_after is not None:
             self.retry_after = float(self.retry_after)
+        if self.throttle_form not in THROTTLE_FORMS:
+            raise ValueError(
+                "throttle_form must be one of %s, got %r" % (", ".join(THROTTLE_FORMS), self.throttle_form)
+            )
+        for name, low in (("reported_total_size", 0), ("served_page_size", 1)):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
+                raise ValueError("%s must be a whole number of at least %d, got %r" % (name, low, value))
         if self.malformed is not None and self.malformed not in MALFORMED_KINDS:
             raise ValueError("malformed must be one of %s, got %r" % (", ".join(MALFORMED_KINDS), self.malformed))
         if not isinstance(self.region_failures, dict):
@@ -186,11 +198,7 @@ class FaultInjector:
         if faults.hang_rate and self._rng.random() < faults.hang_rate:
             return Decision("hang")
         if faults.throttle_rate and self._rng.random() < faults.throttle_rate:
-            headers = {}
-            if faults.retry_after is not None:
-                headers["Retry-After"] = "%g" % faults.retry_after
-            error = ApiError(429, "Throttling.User", "Request was denied due to user flow control.", headers)
-            return Decision("throttle", error=error)
+            return Decision("throttle", error=flow_control_error(faults.retry_after, faults.throttle_form))
         if faults.error_rate and self._rng.random() < faults.error_rate:
             error = ApiError(
                 503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."

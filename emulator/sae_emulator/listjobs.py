@@ -146,11 +146,12 @@ def select(jobs: list, query: ListJobsQuery) -> list:
     return list(selected)
 
 
-def answer(selected: list, query: ListJobsQuery, request_id: str) -> dict:
-    """The success body, with the vendor example's fields and order (ErrorCode is left out on success)."""
+def answer(selected: list, query: ListJobsQuery, request_id: str, total: int | None = None) -> dict:
+    """The success body, with the vendor example's fields and order (ErrorCode is left out on success); ``total``
+    replaces the true TotalSize (the fault ``reported_total_size``)."""
     start = (query.current_page - 1) * query.page_size
     page = selected[start : start + query.page_size] if query.page_size else []
-    total = len(selected)
+    total = len(selected) if total is None else total
     return {
         "Message": "success",
         "RequestId": request_id,

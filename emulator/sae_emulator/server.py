@@ -55,6 +55,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header on the emulator's clock (``--clock-offset``), as a gateway dates answers on its own clock.
+        return super().date_time_string(self.server.owner.emulator.clock() if timestamp is None else timestamp)
+
     def _headers(self) -> dict:
         # Lower-case names; a repeated header's values joined by "," (as V3 canonicalisation does).
         collected: dict = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import fcntl
 import json
 import os
@@ -87,7 +88,7 @@ def test_cli_tls_and_fault_flags(tmp_path):
         assert info["endpoint"].startswith("https://") and info["sts_endpoint"] == "127.0.0.1:%d" % running.port
         server = SimpleNamespace(port=running.port)
         response = call(server, scheme="https", verify=info["ca_file"])
-        assert response.status_code == 429 and response.headers["Retry-After"] == "3"
+        assert response.status_code == 400 and response.headers["x-acs-retry-after"] == "3000"
         response = call(server, region="cn-beijing")
         assert response.status_code == 403 and error_code(response) == "Forbidden.RAM"
         assert call(server, region="cn-shanghai").status_code == 200
@@ -270,3 +271,21 @@ def test_cli_fixed_port_and_a_taken_one(tmp_path):
     assert taken.returncode == 1 and taken.stdout == ""
     assert "sae_emulator: cannot listen on 127.0.0.1:%d" % port in taken.stderr
     assert "Traceback" not in taken.stderr
+
+
+def test_cli_gateway_behaviour_flags(tmp_path):
+    args = ["--throttle-rate", "1", "--max-faults", "1", "--retry-after", "2", "--throttle-form", "ratelimit"]
+    args += ["--report-total-size", "2000000000", "--serve-page-size", "4", "--clock-offset", "-1023"]
+    with start_emulator(*args, cwd=tmp_path) as running:
+        server = SimpleNamespace(port=running.port)
+        ahead = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1023))
+        throttled = call(server, date=ahead)  # signed on the emulator's clock: 17 min 3 s behind this machine's
+        assert throttled.status_code == 400 and "TimeLeft:2000" in throttled.headers["x-ratelimit-user-api"]
+        answer = call(server, job_params(PageSize=200), date=ahead)
+        assert answer.status_code == 200
+        document = answer.json()
+        assert (document["Data"]["TotalSize"], document["Data"]["PageSize"]) == (2_000_000_000, 4)
+        served_at = email.utils.parsedate_to_datetime(answer.headers["Date"]).timestamp()
+        assert 1023 - 5 <= time.time() - served_at <= 1023 + 5
+        expired = call(server)  # this machine's time: 17 min ahead of the emulator's, past its 15 min
+        assert expired.status_code == 400 and error_code(expired) == "InvalidTimeStamp.Expired"

@@ -99,18 +99,42 @@ def test_concurrent_requests_with_latency_are_not_serialised(monkeypatch):
         assert server.stats()["max_in_flight"] == count
 
 
-def test_throttling_answers_429_with_retry_after():
-    with EmulatorServer(faults={"throttle_rate": 1.0, "retry_after": 2}) as server:
+def test_throttling_answers_400_with_recommend_and_x_acs_retry_after_in_ms_by_default():
+    with EmulatorServer(faults={"throttle_rate": 1.0, "retry_after": 2.5}) as server:
         response = call(server)
-        assert response.status_code == 429 and error_code(response) == "Throttling.User"
-        assert response.headers["Retry-After"] == "2"
+        assert response.status_code == 400 and error_code(response) == "Throttling.User"
+        assert response.json()["Message"] == "Request was denied due to user flow control."
+        assert response.json()["Recommend"].startswith("https://api.aliyun.com/troubleshoot?q=Throttling.User&")
+        assert response.headers["x-acs-retry-after"] == "2500"
+        assert "Retry-After" not in response.headers and "x-ratelimit-user-api" not in response.headers
         assert server.stats()["faults"] == {"throttle": 1}
 
 
-def test_throttling_without_retry_after_header():
-    with EmulatorServer(faults=Faults(throttle_rate=1.0)) as server:
+def test_throttling_in_the_older_sdks_x_ratelimit_user_api_form():
+    with EmulatorServer(faults={"throttle_rate": 1.0, "retry_after": 2, "throttle_form": "ratelimit"}) as server:
+        before = int(time.time())
         response = call(server)
-        assert response.status_code == 429 and "Retry-After" not in response.headers
+        assert response.status_code == 400 and error_code(response) == "Throttling.User"
+        limit, remain, time_left, reset = response.headers["x-ratelimit-user-api"].split(",")
+        assert (limit, remain, time_left) == ("Limit:1", "Remain:0", "TimeLeft:2000")
+        assert before + 1 <= int(reset.split(":")[1]) <= before + 3
+        assert "x-acs-retry-after" not in response.headers
+
+
+def test_throttling_answers_429_with_retry_after_as_an_option():
+    with EmulatorServer(faults={"throttle_rate": 1.0, "retry_after": 2, "throttle_form": "429"}) as server:
+        response = call(server)
+        assert response.status_code == 429 and error_code(response) == "Throttling.User"
+        assert response.headers["Retry-After"] == "2"
+        assert "x-acs-retry-after" not in response.headers
+
+
+@pytest.mark.parametrize("form", ["acs", "ratelimit", "429"])
+def test_throttling_without_a_wait_sends_no_hint_header(form):
+    with EmulatorServer(faults=Faults(throttle_rate=1.0, throttle_form=form)) as server:
+        response = call(server)
+        assert response.status_code == (429 if form == "429" else 400)
+        assert not {"retry-after", "x-acs-retry-after", "x-ratelimit-user-api"} & {h.lower() for h in response.headers}
 
 
 def test_error_rate_answers_503():
@@ -121,7 +145,7 @@ def test_error_rate_answers_503():
 
 def test_max_faults_and_after_requests_bound_the_faults():
     with EmulatorServer(faults={"throttle_rate": 1.0, "max_faults": 2}) as server:
-        assert statuses(server, 4) == [429, 429, 200, 200]
+        assert statuses(server, 4) == [400, 400, 200, 200]
     with EmulatorServer(faults={"error_rate": 1.0, "after_requests": 2}) as server:
         assert statuses(server, 4) == [200, 200, 503, 503]
 
@@ -135,7 +159,7 @@ def test_seeded_faults_are_reproducible():
     with EmulatorServer(faults=settings) as other:
         third = statuses(other, 30)
     assert first == again == third
-    assert {200, 429, 503} <= set(first)
+    assert {200, 400, 503} <= set(first)
     with EmulatorServer(faults=dict(settings, seed=8)) as other_seed:
         assert statuses(other_seed, 30) != first
 
@@ -324,3 +348,42 @@ def test_update_faults_keeps_other_settings(demo_server):
     assert demo_server.faults.latency_ms == 10 and demo_server.faults.throttle_rate == 0.0
     demo_server.set_faults(error_rate=0.1)
     assert demo_server.faults.latency_ms == 0
+
+
+def test_an_impossible_total_size_is_reported_on_every_answer_as_asked():
+    with EmulatorServer(
+        dataset={"regions": {"cn-hangzhou": []}}, faults={"reported_total_size": 2_000_000_000}
+    ) as server:
+        document = call(server, job_params(PageSize=200)).json()
+        assert document["TotalSize"] == document["Data"]["TotalSize"] == 2_000_000_000
+        assert document["Data"]["Applications"] == []
+    with EmulatorServer(faults={"reported_total_size": 2_000_000_000, "sparse": True}) as server:
+        assert call(server, job_params(PageSize=2)).json()["Data"]["TotalSize"] == 2_000_000_000
+
+
+def test_a_smaller_page_size_than_asked_is_served_and_said():
+    with EmulatorServer(faults={"served_page_size": 3}) as server:
+        everything = call(server, job_params(PageSize=200)).json()
+        assert (everything["PageSize"], everything["Data"]["PageSize"]) == (3, 3)
+        assert len(everything["Data"]["Applications"]) == 3
+        second = call(server, job_params(PageSize=200, CurrentPage=2)).json()["Data"]
+        third = call(server, job_params(PageSize=2, CurrentPage=2)).json()["Data"]  # a smaller one is kept
+    with EmulatorServer() as plain:
+        expected = [job["AppId"] for job in call(plain, job_params(PageSize=10)).json()["Data"]["Applications"]]
+    assert [job["AppId"] for job in second["Applications"]] == expected[3:6]
+    assert third["PageSize"] == 2 and [job["AppId"] for job in third["Applications"]] == expected[2:4]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"throttle_form": "503"},
+        {"reported_total_size": -1},
+        {"reported_total_size": True},
+        {"served_page_size": 0},
+        {"served_page_size": "10"},
+    ],
+)
+def test_new_fault_settings_are_checked(settings):
+    with pytest.raises(ValueError):
+        Faults.from_dict(settings)

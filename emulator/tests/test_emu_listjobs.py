@@ -48,7 +48,10 @@ def test_every_request_gets_its_own_request_id(demo_server):
 
 def error_code_id(response) -> str:
     document = response.json()
-    assert set(document) == {"RequestId", "HostId", "Code", "Message"}
+    assert set(document) == {"RequestId", "HostId", "Code", "Message", "Recommend"}
+    assert document["Recommend"] == (
+        "https://api.aliyun.com/troubleshoot?q=%s&product=sae&requestId=%s" % (document["Code"], document["RequestId"])
+    )
     return document["RequestId"]
 
 

@@ -53,8 +53,8 @@ def test_past_the_bucket_requests_are_refused_with_the_flow_control_error_until_
 def test_refused_requests_do_not_use_up_the_injected_faults_sequence():
     clock = FrozenClock()
     with EmulatorServer(faults={"quota_rps": 1, "throttle_rate": 1.0, "max_faults": 1}, clock=clock) as server:
-        first = call(server)  # a token: then the injected fault (429)
-        assert first.status_code == 429
+        first = call(server)  # a token: then the injected fault (no wait asked for: no hint header)
+        assert first.status_code == 400 and "x-acs-retry-after" not in first.headers
         assert call(server).status_code == 400  # no token: flow control, before any fault is drawn
         clock.advance(1)
         assert call(server).status_code == 200  # the one injected fault is spent; a token again
@@ -102,3 +102,14 @@ def test_a_quota_below_one_request_per_second_still_lets_one_through():
     assert [quota.take(), quota.take()] == [True, False]
     clock.advance(2)
     assert quota.take() is True
+
+
+def test_a_refused_request_is_told_in_x_acs_retry_after_how_long_until_the_next_token():
+    clock = FrozenClock()
+    with EmulatorServer(faults={"quota_rps": 4}, clock=clock) as server:
+        assert answers(server, 4) == [200] * 4
+        refused = call(server)
+        assert refused.status_code == 400 and refused.headers["x-acs-retry-after"] == "250"  # 1 token at 4/s
+        assert refused.json()["Recommend"].startswith("https://api.aliyun.com/troubleshoot?q=Throttling.User&")
+        clock.advance(0.2)
+        assert call(server).headers["x-acs-retry-after"] == "50"

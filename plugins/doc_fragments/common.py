@@ -103,8 +103,14 @@ options:
   max_retries:
     description:
       - How many times a transient failure is retried, with exponential backoff and full jitter.
-      - Transient failures are throttling (C(Throttling*), HTTP 429), HTTP 5xx, C(ServiceUnavailable),
-        connection errors and timeouts. A C(Retry-After) hint is honoured. Nothing else is retried.
+      - Transient failures are throttling (any C(Throttling*) code whatever the HTTP status, and HTTP 429),
+        HTTP 5xx, C(ServiceUnavailable), connection errors and timeouts. Nothing else is retried.
+      - A throttling answer's own wait replaces the backoff. The first found of these is honoured,
+        C(x-acs-retry-after) (milliseconds, what the vendor's SDK reads), the C(TimeLeft) of
+        C(x-ratelimit-user-api), then of C(x-ratelimit-user) (milliseconds, older SDKs), then C(Retry-After)
+        (seconds). That wait holds every request of the run, not only the throttled one, since the quota is
+        the account's. A wait longer than 60 s, or than O(timeout) x O(max_retries), is not waited for; the
+        call fails at once with the throttling error, saying how long the gateway asked to wait.
     type: int
     default: 5
   max_concurrency:
@@ -112,7 +118,8 @@ options:
       - How many API requests may be in flight at once (1 to 64), shared by every region, namespace and page.
       - Page 1 gives the total. A listing that fits in one page takes one request. Otherwise the other pages
         are fetched at once, and the listing is read a second time (every page at once) to confirm that no job
-        moved between pages while it was read. No page past the total is ever asked for.
+        moved between pages while it was read. No page past the total is ever asked for, and never more than
+        O(max_concurrency) pages of a listing ahead of the answers, whatever total an answer reports.
     type: int
     default: 32
   max_requests_per_second:

@@ -345,6 +345,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     list_jobs_parameters,
     parse_tags,
     validate_namespace,
+    plain_http_warning,
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
@@ -654,6 +655,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         params["max_concurrency"] = options["max_concurrency"]
         try:
             with SaeClient(params, regions, max_concurrency=options["max_concurrency"]) as client:
+                warning = plain_http_warning(params.get("endpoint"), regions)  # SaeClient has checked the endpoint
+                if warning:  # said once a run: Display says the same warning once
+                    self.display.warning("alicloud.sae.sae_job: %s" % warning)
                 results = client.list_jobs_many(queries, page_size=PAGE_SIZE)
                 stats = client.stats
         except SaeError as error:

@@ -11,6 +11,7 @@ plugin alike.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import os
@@ -116,6 +117,25 @@ def resolve_endpoint(template: str | None, region: str) -> str:
     except ValueError:
         raise SaeParameterError("endpoint has an invalid port: %r." % url) from None
     return "%s://%s%s" % (parts.scheme, parts.netloc, parts.path.rstrip("/"))
+
+
+def plain_http_warning(template: str | None, regions: list) -> str | None:
+    """The warning an ``http://`` endpoint to a host that is not a loopback address deserves, None if none does."""
+    hosts = [urlsplit(resolve_endpoint(template, region)) for region in regions]
+    hosts = [parts.hostname for parts in hosts if parts.scheme == "http" and not _is_loopback(parts.hostname)]
+    if not hosts:
+        return None
+    return (
+        "endpoint is plain http:// to %s: the AccessKey ID, the security token and the job data travel unencrypted; "
+        "use https://." % ", ".join(dict.fromkeys(hosts))
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def validate_client_params(params: dict, regions: list) -> None:

@@ -22,7 +22,12 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     validate_region,
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
-from ansible_collections.alicloud.sae.plugins.module_utils.normalise import job_key, normalise_job, read_page
+from ansible_collections.alicloud.sae.plugins.module_utils.normalise import (
+    job_key,
+    normalise_job,
+    read_page,
+    reported_page_size,
+)
 from ansible_collections.alicloud.sae.plugins.module_utils.paging import Page, list_all
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import Transport
 
@@ -87,6 +92,7 @@ class SaeClient:
         validate_client_params(params, regions)
         max_concurrency = validate_max_concurrency(max_concurrency)
         self.transport = transport or Transport(params, pool_size=max_concurrency)
+        self._window = max_concurrency
         self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="sae-page")
 
     def __enter__(self) -> SaeClient:
@@ -106,7 +112,7 @@ class SaeClient:
     def _fetch_page(self, region: str, parameters: dict, page_size: int, number: int) -> Page:
         answer = self.transport.call(region, dict(parameters, PageSize=str(page_size), CurrentPage=str(number)))
         try:
-            return Page(*read_page(answer))
+            return Page(*read_page(answer), reported_page_size(answer) or page_size)
         except SaeApiError as error:  # what is wrong with an answer: an error naming its region and request id
             raise error.in_region(region, answer.get("RequestId")) from None
 
@@ -120,7 +126,7 @@ class SaeClient:
         if current_page is not None:
             page = fetch_page(current_page)
             return JobListing(query, _normalised(page), page.total)
-        listing = list_all(fetch_page, page_size, self._pool, key=job_key, convert=_normalised)
+        listing = list_all(fetch_page, page_size, self._pool, key=job_key, convert=_normalised, window=self._window)
         return JobListing(query, listing.items, listing.total)
 
     def list_jobs_many(self, queries: list[JobQuery], page_size: int = 200) -> list[JobListing | SaeError]:

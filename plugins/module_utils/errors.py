@@ -40,6 +40,7 @@ class SaeApiError(SaeError):
         status: int | None = None,
         region: str | None = None,
         retry_after: float | None = None,
+        recommend: str | None = None,
     ) -> None:
         self.code = code
         self.message = message
@@ -47,18 +48,28 @@ class SaeApiError(SaeError):
         self.status = status
         self.region = region
         self.retry_after = retry_after
+        self.recommend = recommend  # the gateway's troubleshooting link: last, where a reader looks for what to do
         details = ["region %s" % region] if region else []
         if status is not None:
             details.append("HTTP %s" % status)
         details.append("request id %s" % (request_id or "none"))
-        super().__init__("SAE ListJobs failed: %s: %s (%s)" % (code, message, ", ".join(details)))
+        text = "SAE ListJobs failed: %s: %s (%s)" % (code, message, ", ".join(details))
+        super().__init__(text + (" Recommend: %s" % recommend if recommend else ""))
 
     def in_region(self, region: str, request_id: str | None = None) -> SaeApiError:
         """The same error, naming the region it happened in and, for a fault found in an answer, that answer's
         request id."""
         return SaeApiError(
-            self.code, self.message, request_id or self.request_id, self.status, region, self.retry_after
+            self.code,
+            self.message,
+            request_id or self.request_id,
+            self.status,
+            region,
+            self.retry_after,
+            self.recommend,
         )
 
     def to_dict(self) -> dict:
-        return {name: getattr(self, name) for name in ("code", "message", "request_id", "status", "region")}
+        return {
+            name: getattr(self, name) for name in ("code", "message", "request_id", "status", "region", "recommend")
+        }

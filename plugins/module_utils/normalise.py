@@ -112,6 +112,12 @@ def read_page(document: dict) -> tuple[list, int]:
     return applications, total
 
 
+def reported_page_size(document: dict) -> int | None:
+    """The page size an answer (read by ``read_page``) pages by: ``Data.PageSize`` if a whole number above 0."""
+    size = document["Data"].get("PageSize")
+    return size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None
+
+
 def job_key(raw: Any) -> str:
     """The AppId a raw job template is known by; a record without a usable one is an API error, not a job
     to drop."""

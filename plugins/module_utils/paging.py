@@ -6,7 +6,10 @@
 """Concurrent, consistent paging over an offset-paged listing.
 
 Page 1 gives the total. If it holds the whole listing, that is the listing: one request. Otherwise pages 2..n are
-fetched at once through the bounded pool.
+fetched concurrently, at most ``window`` (max_concurrency) asked for ahead of the answers: what is queued is bounded by
+the pool, never by a number in an answer. Pages are counted with the page size the answer reports (a gateway may page
+by less than was asked). A page before the last (by its own total) that holds less than a page contradicts its total:
+read again, then refused.
 
 Offset paging is not a snapshot: a job created or deleted while we page shifts the later pages, so a job can show up
 twice or slip between two pages, and a job deleted and another created between two page reads leave the total as it
@@ -18,6 +21,7 @@ by their key, keeping the first occurrence.
 from __future__ import annotations
 
 import math
+from collections import deque
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Callable
@@ -31,6 +35,7 @@ DEFAULT_MAX_ATTEMPTS = 5
 class Page:
     items: list  # the API's items, in its order
     total: int
+    size: int | None = None  # the page size the answer reports (None: the one asked)
 
 
 @dataclass
@@ -59,16 +64,47 @@ def _converted(pages: list[Page], key: Callable[[dict], str], convert: Callable[
 
 
 def _is_whole(pages: list[Page], page_size: int) -> bool:
-    """Every page of the read reports the same total, and there are as many pages as that total needs."""
-    total = pages[0].total
-    return len(pages) == page_count(total, page_size) and all(page.total == total for page in pages)
+    """Every page of the read reports the same total and page size, and there are as many pages as they need."""
+    total, size = pages[0].total, pages[0].size or page_size
+    return len(pages) == page_count(total, size) and all((p.total, p.size or page_size) == (total, size) for p in pages)
 
 
-def _read(fetch_page: Callable[[int], Page], count: int, page_size: int, executor: Executor) -> list[Page]:
-    """Pages 1 to ``count`` asked for at once, then those after them that page 1's total says exist, in order."""
-    pages = [future.result() for future in [executor.submit(fetch_page, n) for n in range(1, count + 1)]]
-    more = range(count + 1, page_count(pages[0].total, page_size) + 1)
-    return pages + [future.result() for future in [executor.submit(fetch_page, n) for n in more]]
+def _contradiction(number: int, page: Page, page_size: int) -> str | None:
+    """Why page ``number`` contradicts its own total (None when it does not)."""
+    size = page.size or page_size
+    if number < page_count(page.total, size) and len(page.items) < size:
+        return "TotalSize %d at PageSize %d makes %d pages, yet page %d held %d job templates" % (
+            page.total,
+            size,
+            page_count(page.total, size),
+            number,
+            len(page.items),
+        )
+    return None
+
+
+def _read(
+    fetch_page: Callable[[int], Page], count: int, page_size: int, window: int, executor: Executor
+) -> tuple[list[Page], str | None]:
+    """Pages 1 to ``count``, then those after them that page 1's total says exist, in order, never more than
+    ``window`` asked for ahead of the answers; a read stops at a page that contradicts its total (and says why)."""
+    pages: list[Page] = []
+    asked: deque = deque()
+    last = count
+    try:
+        while len(pages) < last:
+            while len(pages) + len(asked) < last and len(asked) < window:
+                asked.append(executor.submit(fetch_page, len(pages) + len(asked) + 1))
+            pages.append(asked.popleft().result())
+            if len(pages) == 1:
+                last = max(count, page_count(pages[0].total, pages[0].size or page_size))
+            problem = _contradiction(len(pages), pages[-1], page_size)
+            if problem:
+                return pages, problem
+    finally:
+        for future in asked:  # after an error or a contradiction: the pages not yet asked for never will be
+            future.cancel()
+    return pages, None
 
 
 def list_all(
@@ -78,20 +114,28 @@ def list_all(
     key: Callable[[dict], str],
     convert: Callable[[Page], list] = lambda page: page.items,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    window: int = 32,
 ) -> Listing:
     """Every item of the listing exactly once; ``fetch_page(n)`` returns page ``n`` (from 1). ``convert(page)``
     turns a page's items into what the listing returns, one for one: done once, on the accepted read."""
-    pages = _read(fetch_page, 1, page_size, executor)
-    previous_keys: list | None = None
+    count, previous_keys, problem = 1, None, None
     for attempt in range(1, max_attempts + 1):
+        pages, problem = _read(fetch_page, count, page_size, window, executor)
+        if problem:  # read again, up to the page that contradicted its total
+            count, previous_keys = len(pages), None
+            continue
         keys = _keys(pages, key)
         # One page is one answer; more pages are only consistent when two reads in a row agree (which also
         # settles an API count that disagrees with the items it lists).
         if _is_whole(pages, page_size) and ((len(pages) == 1 and len(keys) == pages[0].total) or keys == previous_keys):
             return Listing(_converted(pages, key, convert), pages[0].total, attempt)
-        previous_keys = keys
-        if attempt < max_attempts:
-            pages = _read(fetch_page, page_count(pages[0].total, page_size), page_size, executor)
+        count, previous_keys = page_count(pages[0].total, pages[0].size or page_size), keys
+    if problem:
+        raise SaeApiError(
+            "InvalidResponse",
+            "%s (only the last page may hold fewer than PageSize): the answers "
+            "contradicted their own total in the last of %d reads" % (problem, max_attempts),
+        )
     raise SaeApiError(
         "InconsistentListing",
         "the job list changed during each of %d listing attempts (jobs created or deleted while paging); "

@@ -9,7 +9,8 @@ No limit until the API throttles a call (or ``max_requests_per_second`` sets one
 rate to ``BETA`` times the rate the API accepted calls at over the last ``WINDOW`` (what the quota allowed just
 before); the rate then climbs back as a CUBIC curve, flat near that rate and faster past it, so it dwells near the
 quota and probes beyond it slowly. Sends are spaced ``1 / rate`` apart, with no burst: an account's bucket left with
-tokens serves the account's other clients.
+tokens serves the account's other clients. A wait the gateway asks for holds every send of the client until it ends:
+the quota is the account's, not one thread's.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class RateLimiter:
         self._peak: float | None = None  # the accepted rate at the last cut (None: never throttled)
         self._cut_at = -math.inf  # when the rate was last lowered
         self._throttled = 0
+        self._held_until = -math.inf  # no send before then: the wait a throttling answer asked for
 
     def _rate(self, now: float) -> float | None:
         """The allowed rate at ``now``, None for no limit; the caller holds the lock."""
@@ -60,9 +62,10 @@ class RateLimiter:
             with self._lock:
                 now = self._clock()
                 rate = self._rate(now)
-                if rate is None:
+                wait = self._held_until - now
+                if rate is None and wait <= 0:
                     return now  # nothing throttled and no ceiling: no waiting, no bookkeeping
-                wait = self._last_send + 1.0 / rate - now
+                wait = wait if rate is None else max(wait, self._last_send + 1.0 / rate - now)
                 if wait <= 0:
                     self._last_send = now
                     return now
@@ -73,10 +76,12 @@ class RateLimiter:
         with self._lock:
             self._accepted.append(self._clock())
 
-    def throttled(self, sent_at: float) -> None:
-        """A call sent at ``sent_at`` was throttled: lower the rate, once for all the calls sent before."""
+    def throttled(self, sent_at: float, hold: float = 0.0) -> None:
+        """A call sent at ``sent_at`` was throttled: no send for the next ``hold`` seconds (the gateway's hint), and
+        the rate lowered, once for all the calls sent before."""
         with self._lock:
             self._throttled += 1
+            self._held_until = max(self._held_until, self._clock() + hold)
             if sent_at < self._cut_at:
                 return  # sent before the last cut: that cut already answered the same excess
             now = self._clock()

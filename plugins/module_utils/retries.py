@@ -7,7 +7,9 @@
 
 Retried: throttling (``Throttling*`` codes, HTTP 429), HTTP 5xx and ``ServiceUnavailable``, connection errors and
 timeouts. Nothing else: a signature, credential or parameter error would fail the same way again. Backoff is
-exponential with full jitter, and a ``Retry-After`` hint is honoured.
+exponential with full jitter; a wait the gateway asks for (answers.hinted_wait) replaces it, up to ``max_hinted_wait``:
+``MAX_HINTED_WAIT``, and no more than ``timeout`` x ``max_retries`` (what the retries would have spent waiting for
+answers). Asked to wait longer, the client ends the call instead.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Callable
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError
 
 TRANSIENT_CODES = ("ServiceUnavailable", "ConnectionError", "ConnectTimeout", "ReadTimeout")
-MAX_RETRY_AFTER = 30.0
+MAX_HINTED_WAIT = 60.0
 
 
 @dataclass
@@ -27,14 +29,12 @@ class RetryPolicy:
     max_retries: int = 5
     base_delay: float = 0.5
     max_delay: float = 20.0
+    max_hinted_wait: float = MAX_HINTED_WAIT
     rng: Callable[[], float] = field(default=random.random, repr=False)
 
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Full jitter: uniform in [0, min(max_delay, base * 2**attempt)], never below a Retry-After hint."""
-        delay = self.rng() * min(self.max_delay, self.base_delay * (2**attempt))
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
-        return delay
+    def delay(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(max_delay, base * 2**attempt)]."""
+        return self.rng() * min(self.max_delay, self.base_delay * (2**attempt))
 
 
 def is_throttling(error: SaeApiError) -> bool:

@@ -29,7 +29,12 @@ from ansible_collections.alicloud.sae.plugins.module_utils.credentials import (
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeParameterError
 from ansible_collections.alicloud.sae.plugins.module_utils.ratelimit import RateLimiter
-from ansible_collections.alicloud.sae.plugins.module_utils.retries import RetryPolicy, is_retryable, is_throttling
+from ansible_collections.alicloud.sae.plugins.module_utils.retries import (
+    MAX_HINTED_WAIT,
+    RetryPolicy,
+    is_retryable,
+    is_throttling,
+)
 
 try:
     import requests
@@ -111,7 +116,10 @@ class Transport:
         self._timeout = option_value(params, "timeout")
         self._validate_certs = option_value(params, "validate_certs")
         self._ca_bundle = params.get("ca_bundle")  # the ca_bundle option: before REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE
-        self.retry_policy = retry_policy or RetryPolicy(max_retries=option_value(params, "max_retries"))
+        retries = option_value(params, "max_retries")
+        self.retry_policy = retry_policy or RetryPolicy(
+            retries, max_hinted_wait=min(MAX_HINTED_WAIT, self._timeout * retries)
+        )
         # One limiter for every listing, region and page of a client: they share one quota.
         self.rate_limiter = rate_limiter or RateLimiter(ceiling=params.get("max_requests_per_second"))
         self._sleep = sleep
@@ -137,12 +145,19 @@ class Transport:
                 message = "%s; check that region %s is spelt right, and the endpoint" % (error.message, region)
                 raise SaeApiError(error.code, message, region=region) from None
             except SaeApiError as error:
-                if is_throttling(error):
-                    self.rate_limiter.throttled(sent_at)
+                hint, longest = error.retry_after, self.retry_policy.max_hinted_wait
+                too_long = hint is not None and hint > longest
+                if is_throttling(error):  # a hinted wait holds every thread's sends (the quota is the account's)
+                    self.rate_limiter.throttled(sent_at, 0.0 if too_long or hint is None else hint)
                 if attempt >= self.retry_policy.max_retries or not is_retryable(error):
                     raise error.in_region(region) from None
+                if too_long:
+                    raise _waits_too_long(error, region, longest) from None
                 self.stats.count_retry(error.code)
-                self._sleep(self.retry_policy.delay(attempt, error.retry_after))
+                if hint is None:
+                    self._sleep(self.retry_policy.delay(attempt))
+                elif not is_throttling(error):
+                    self._sleep(hint)  # a 503's Retry-After is this call's wait; a throttle's holds every send
                 attempt += 1
 
     def _send(self, base_url: str, params: dict) -> dict:
@@ -173,13 +188,7 @@ class Transport:
             # The URL has no secret in it, but redact to be sure.
             secrets = (credentials.access_key_secret, credentials.security_token)
             raise _failure(exc, parts.netloc, self._timeout, secrets) from None
-        return decode_answer(
-            response.status_code,
-            body,
-            response.headers.get("Content-Type", ""),
-            response.headers.get("Retry-After"),
-            response.headers.get("x-acs-request-id"),
-        )
+        return decode_answer(response.status_code, body, response.headers)
 
     def _environment(self, base_url: str) -> tuple[dict, bool | str]:
         """The proxies (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY) and certificate check (the ca_bundle option, else a
@@ -205,6 +214,18 @@ def _unresolved(exc: BaseException | None) -> bool:
         inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
         exc = getattr(exc, "reason", None) or inner or exc.__cause__ or exc.__context__
     return False
+
+
+def _waits_too_long(error: SaeApiError, region: str, longest: float) -> SaeApiError:
+    """``error`` (in ``region``), saying the gateway asked for a longer wait than the ``longest`` this client waits."""
+    message = "%s; the gateway asked to wait %g s, longer than the %g s this client waits (at most %g s, and " % (
+        error.message,
+        error.retry_after,
+        longest,
+        MAX_HINTED_WAIT,
+    )
+    message += "no more than timeout x max_retries)"
+    return SaeApiError(error.code, message, error.request_id, error.status, region, error.retry_after, error.recommend)
 
 
 def _new_session(pool_size: int) -> object:

@@ -352,12 +352,18 @@ error:
     region:
       description: The region of the failed call.
       type: str
+    recommend:
+      description: The troubleshooting link the API's error answer gave (its C(Recommend)), else V(null); the
+        message ends with it too.
+      type: str
+      sample: https://api.aliyun.com/troubleshoot?q=Throttling.User&product=sae
 """
 
 from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     FIELD_TYPES,
     MAX_PAGE_SIZE,
     ORDER_BY,
+    plain_http_warning,
     validate_region,
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobQuery, SaeClient
@@ -390,6 +396,9 @@ def main() -> None:
     try:
         region = validate_region(params["region"])
         with SaeClient(params, [region], max_concurrency=params["max_concurrency"]) as client:
+            warning = plain_http_warning(params["endpoint"], [region])  # SaeClient has checked the endpoint
+            if warning:
+                sae.module.warn(warning)
             listing = client.list_jobs(
                 JobQuery(region, filters), page_size=params["page_size"], current_page=params["current_page"]
             )

@@ -265,6 +265,7 @@ class FakeSaeApi:
         self.sticky_failures: dict = {}  # region -> (status, body, headers), every time
         self.gateway_request_ids = False  # True: UUID request ids, also in an x-acs-request-id header
         self.before_answer: Any = None  # called with (region, page number) before a page is answered
+        self.served_page_size: int | None = None  # pages of at most this many jobs, whatever was asked (and said so)
         self.calls: list = []
         self._lock = threading.Lock()
         self._in_flight = 0
@@ -325,7 +326,7 @@ class FakeSaeApi:
             return FakeResponse(
                 400, error_answer("InvalidParameter.Workload", "Workload must be job", "req-%d" % number)
             )
-        size = int(params.get("PageSize", "10"))
+        size = min(int(params.get("PageSize", "10")), self.served_page_size or 1_000_000)
         page = int(params.get("CurrentPage", "1"))
         with self._lock:
             queued = self.failures.get(region) or []

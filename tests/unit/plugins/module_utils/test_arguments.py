@@ -397,3 +397,28 @@ def test_a_tag_without_a_value_or_of_no_form_is_refused(tags, message):
     with pytest.raises(SaeParameterError) as caught:
         arguments.list_jobs_parameters({"tags": tags})
     assert message in "%s" % caught.value
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        None,  # https://sae.{region}.aliyuncs.com
+        "https://sae.{region}.example.com",
+        "http://127.0.0.1:8080/{region}",
+        "http://127.9.0.1/{region}",
+        "http://localhost:1234",
+        "http://[::1]:8080",
+    ],
+)
+def test_https_and_loopback_endpoints_need_no_warning(template):
+    assert arguments.plain_http_warning(template, ["cn-beijing", "cn-hangzhou"]) is None
+
+
+def test_a_plain_http_endpoint_elsewhere_is_one_warning_naming_its_hosts():
+    warning = arguments.plain_http_warning("http://sae.{region}.proxy.example", ["cn-beijing", "cn-hangzhou"])
+    assert warning == (
+        "endpoint is plain http:// to sae.cn-beijing.proxy.example, sae.cn-hangzhou.proxy.example: the AccessKey ID, "
+        "the security token and the job data travel unencrypted; use https://."
+    )
+    assert "10.0.0.5" in arguments.plain_http_warning("http://10.0.0.5:8080/{region}", ["cn-beijing", "cn-hangzhou"])
+    assert arguments.plain_http_warning("10.0.0.5:8080", ["cn-beijing"]) is None  # no scheme: https://

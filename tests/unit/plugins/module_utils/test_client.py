@@ -465,3 +465,28 @@ def test_jobs_of_the_region_asked_give_no_warning(fake_api):
     )  # a gateway may leave the member out: nothing to compare
     with make_client() as client:
         assert client.list_jobs(JobQuery("cn-beijing")).warnings == []
+
+
+def test_a_gateway_answering_pages_of_100_when_200_were_asked_is_followed_to_the_last_job(fake_api):
+    raw = fake_api.add_jobs("cn-beijing", 1000)
+    fake_api.served_page_size = 100  # and Data.PageSize says 100
+    with make_client() as client:
+        listing = client.list_jobs(JobQuery("cn-beijing"), page_size=200)
+    assert app_ids(listing.jobs) == [job["AppId"] for job in raw] and listing.total_size == 1000
+    assert fake_api.pages_asked() == sorted(list(range(1, 11)) * 2)  # pages counted with its size, read twice
+    assert {call["params"]["PageSize"] for call in fake_api.calls} == {"200"}
+
+
+def test_a_listing_asks_no_more_pages_ahead_than_max_concurrency(fake_api, monkeypatch):
+    fake_api.add_jobs("cn-beijing", 400)
+    asked_ahead = []
+    real_list_all = client_module.list_all
+
+    def spy(*args, **kwargs):
+        asked_ahead.append(kwargs["window"])
+        return real_list_all(*args, **kwargs)
+
+    monkeypatch.setattr(client_module, "list_all", spy)
+    with make_client(max_concurrency=3) as client:
+        assert len(client.list_jobs(JobQuery("cn-beijing"), page_size=10).jobs) == 400
+    assert asked_ahead == [3]

@@ -64,7 +64,19 @@ def test_to_dict():
         "request_id": "req-3",
         "status": 403,
         "region": "cn-beijing",
+        "recommend": None,
     }
+
+
+def test_the_message_ends_with_the_recommend_link_kept_in_every_region():
+    link = "https://api.aliyun.com/troubleshoot?q=Throttling.User&product=sae&requestId=req-4"
+    error = SaeApiError("Throttling.User", "slow down", request_id="req-4", status=400, recommend=link)
+    located = error.in_region("cn-beijing")
+    assert str(located) == (
+        "SAE ListJobs failed: Throttling.User: slow down (region cn-beijing, HTTP 400, request id req-4) Recommend: "
+        + link
+    )
+    assert located.to_dict()["recommend"] == link
 
 
 def test_hierarchy():

@@ -320,3 +320,121 @@ def test_a_listing_that_shrinks_between_reads_settles(pool):
     listing = paging.list_all(fetch, 3, pool, key)
     assert_exact(listing, store)
     assert (listing.total, listing.attempts) == (6, 3)
+
+
+# ---- answers that contradict their total; a gateway paging by less than asked; the window of pages asked ahead ----
+
+
+class CountingPool(ThreadPoolExecutor):
+    """A pool that records the most pages ever asked for and not yet answered."""
+
+    def __init__(self, workers):
+        super().__init__(max_workers=workers)
+        self.lock, self.outstanding, self.most, self.submitted = threading.Lock(), 0, 0, 0
+
+    def submit(self, *args, **kwargs):
+        with self.lock:
+            self.outstanding += 1
+            self.submitted += 1
+            self.most = max(self.most, self.outstanding)
+        future = super().submit(*args, **kwargs)
+        future.add_done_callback(lambda _future: self._done())
+        return future
+
+    def _done(self):
+        with self.lock:
+            self.outstanding -= 1
+
+
+def test_an_impossible_total_is_refused_after_max_attempts_reads_of_its_page():
+    store = OffsetStore(150, 200, total_bias=2_000_000_000 - 150)  # TotalSize 2,000,000,000 on 150 jobs
+    with CountingPool(32) as executor, pytest.raises(SaeApiError) as caught:
+        paging.list_all(store.fetch_page, 200, executor, key, max_attempts=5, window=32)
+    assert store.fetches == [1] * 5 and executor.submitted == 5
+    assert caught.value.code == "InvalidResponse"
+    assert caught.value.message == (
+        "TotalSize 2000000000 at PageSize 200 makes 10000000 pages, yet page 1 held 150 job templates (only the "
+        "last page may hold fewer than PageSize): the answers contradicted their own total in the last of 5 reads"
+    )
+
+
+def test_a_short_page_in_the_middle_is_read_again_up_to_it_then_refused():
+    store = OffsetStore(1000, 100)  # 10 pages
+    full_fetch = store.fetch_page
+
+    def fetch(number):
+        page = full_fetch(number)
+        return paging.Page(page.items[:60], page.total) if number == 3 else page  # page 3 always short
+
+    with ThreadPoolExecutor(max_workers=1) as in_order, pytest.raises(SaeApiError) as caught:
+        paging.list_all(fetch, 100, in_order, key, max_attempts=3, window=1)
+    assert "TotalSize 1000 at PageSize 100 makes 10 pages, yet page 3 held 60 job templates" in caught.value.message
+    assert store.fetches == [1, 2, 3] * 3  # never past the page that contradicts its total
+
+
+def test_a_contradiction_that_goes_away_on_the_next_read_is_a_listing():
+    store = OffsetStore(500, 100)  # 5 pages
+    calls = {"n": 0}
+
+    def fetch(number):
+        page = store.fetch_page(number)
+        calls["n"] += 1
+        return paging.Page(page.items[:10], page.total) if calls["n"] == 2 else page  # the first page 2 is short
+
+    with ThreadPoolExecutor(max_workers=1) as in_order:
+        listing = paging.list_all(fetch, 100, in_order, key, window=1)
+    assert_exact(listing, store)
+    assert store.fetches == [1, 2] + [1, 2, 3, 4, 5] * 2
+
+
+@pytest.mark.parametrize("served", [100, 7, 1])
+def test_a_gateway_paging_by_less_than_asked_is_followed_never_truncated(pool, served):
+    store = OffsetStore(1000, served)
+
+    def fetch(number):
+        page = store.fetch_page(number)
+        return paging.Page(page.items, page.total, served)  # it says so in Data.PageSize
+
+    listing = paging.list_all(fetch, 200, pool, key)
+    assert_exact(listing, store)
+    pages = paging.page_count(1000, served)
+    assert sorted(store.fetches) == sorted(list(range(1, pages + 1)) * 2)
+
+
+def test_pages_of_different_sizes_in_one_read_are_never_accepted(pool):
+    store = OffsetStore(40, 10)
+    sizes = iter([10] * 4 + [10, 10, 5, 10] + [10] * 100)  # the second read's page 3 says 5: it is read again
+
+    def fetch(number):
+        page = store.fetch_page(number)
+        return paging.Page(page.items, page.total, next(sizes))
+
+    with ThreadPoolExecutor(max_workers=1) as in_order:
+        listing = paging.list_all(fetch, 10, in_order, key, window=1)
+    assert_exact(listing, store)
+    assert listing.attempts == 3
+
+
+@pytest.mark.parametrize("window", [1, 3, 8])
+def test_never_more_than_window_pages_are_asked_ahead_of_the_answers(window):
+    store = OffsetStore(10_000, 10)  # 1,000 pages, read twice
+    with CountingPool(8) as executor:
+        listing = paging.list_all(store.fetch_page, 10, executor, key, window=window)
+    assert_exact(listing, store)
+    assert executor.most == window and executor.submitted == 2000
+
+
+def test_an_error_cancels_the_pages_not_yet_asked_for():
+    store = OffsetStore(2000, 10)  # 200 pages
+    started = threading.Event()
+
+    def fetch(number):
+        if number == 2:
+            raise SaeApiError("ServiceUnavailable", "busy", request_id="r-2")
+        started.set()
+        time.sleep(0.01)
+        return store.fetch_page(number)
+
+    with CountingPool(2) as executor, pytest.raises(SaeApiError):
+        paging.list_all(fetch, 10, executor, key, window=4)
+    assert executor.submitted <= 1 + 4 and len(store.fetches) <= 1 + 4

@@ -124,3 +124,39 @@ def test_a_waiting_send_goes_at_the_rate_of_the_moment_it_goes():
     clock.advance(5.0)  # the rate has climbed well past the cut
     later = gaps(send_times(limiter, 3))
     assert later[-1] < first[-1] / 2
+
+
+def test_a_hinted_wait_holds_every_send_even_without_a_rate_limit_yet():
+    limiter, clock = make_limiter()
+    sent_at = limiter.wait_turn()
+    limiter.throttled(sent_at, hold=2.5)  # the gateway asked for 2.5 s
+    # every later send, of any thread, waits for the end of the hold; the limiter's spacing applies after it
+    times = send_times(limiter, 3)
+    assert times[0] == pytest.approx(sent_at + 2.5)
+    assert all(gap > 0 for gap in gaps(times))
+    assert limiter.as_dict()["throttled"] == 1
+
+
+def test_a_hold_is_never_shortened_by_a_later_shorter_one_and_counts_as_any_throttle():
+    limiter, clock = make_limiter(ceiling=100.0)
+    first, second = limiter.wait_turn(), limiter.wait_turn()
+    limiter.throttled(first, hold=5.0)
+    limiter.throttled(second, hold=1.0)  # sent before the cut: lowers nothing more, and cannot shorten the hold
+    assert limiter.wait_turn() >= first + 5.0
+    assert limiter.as_dict()["throttled"] == 2
+
+
+def test_a_hold_makes_other_threads_wait_too():
+    import threading
+    import time as real_time
+
+    limiter = RateLimiter()
+    limiter.throttled(limiter.wait_turn(), hold=0.3)
+    started = real_time.monotonic()
+    waited = []
+    threads = [threading.Thread(target=lambda: waited.append(limiter.wait_turn() - started)) for _n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert len(waited) == 4 and min(waited) >= 0.29

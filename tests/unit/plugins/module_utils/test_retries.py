@@ -42,13 +42,10 @@ def test_jitter_uses_the_injected_rng():
     assert [policy.delay(3), policy.delay(3)] == pytest.approx([0.8, 7.2])
 
 
-def test_retry_after_is_a_floor_and_is_capped():
-    policy = retries.RetryPolicy(base_delay=0.5, max_delay=20.0, rng=lambda: 0.0)
-    assert policy.delay(0, retry_after=7.0) == 7.0
-    assert policy.delay(0, retry_after=0.0) == 0.0
-    assert policy.delay(0, retry_after=10_000.0) == retries.MAX_RETRY_AFTER
-    high = retries.RetryPolicy(base_delay=10.0, max_delay=20.0, rng=lambda: 0.9)
-    assert high.delay(1, retry_after=1.0) == pytest.approx(18.0)
+def test_the_longest_hinted_wait_is_60_s_unless_set_lower():
+    assert retries.MAX_HINTED_WAIT == 60.0
+    assert retries.RetryPolicy().max_hinted_wait == 60.0
+    assert retries.RetryPolicy(max_hinted_wait=12.0).max_hinted_wait == 12.0
 
 
 # --- is_retryable ---------------------------------------------------------------------------------

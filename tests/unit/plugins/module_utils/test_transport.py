@@ -169,9 +169,9 @@ class RecordingLimiter(RateLimiter):
         self.events.append("accepted")
         super().accepted()
 
-    def throttled(self, sent_at):
+    def throttled(self, sent_at, hold=0.0):
         self.events.append("throttled")
-        super().throttled(sent_at)
+        super().throttled(sent_at, hold)
 
 
 def test_every_send_retries_included_waits_for_the_rate_limiter_and_tells_it_the_outcome():
@@ -240,13 +240,60 @@ def test_invalid_response_is_not_retried():
     assert (len(session.calls), sleeps) == (1, [])
 
 
-def test_retry_after_seconds_is_slept():
-    session = ScriptedSession(
-        api_error(429, "Throttling.User", "r-1", {"Retry-After": "7"}), FakeResponse(200, ok_answer([]))
-    )
-    client, sleeps = make_transport(session, rng=lambda: 0.0)
+@pytest.mark.parametrize(
+    "headers, wait",
+    [
+        ({"x-acs-retry-after": "2500"}, 2.5),
+        ({"x-ratelimit-user-api": "Limit:1,Remain:0,TimeLeft:2000,Reset:1234"}, 2.0),
+        ({"x-ratelimit-user": "Limit:1,Remain:0,TimeLeft:3100,Reset:1234"}, 3.1),
+        ({"Retry-After": "7"}, 7.0),
+    ],
+)
+def test_a_throttles_hint_holds_the_retry_instead_of_the_backoff(headers, wait):
+    session = ScriptedSession(api_error(400, "Throttling.User", "r-1", headers), FakeResponse(200, ok_answer([])))
+    client, sleeps = make_transport(session, rng=lambda: 1.0)
+    clock = client.rate_limiter._clock
     client.call("cn-beijing", {"Workload": "job"})
-    assert sleeps == [7.0]
+    # no backoff of its own (it would be 0.5 s): the rate limiter holds the retry, and every other send, that long
+    assert sleeps == [] and clock.sleeps[0] == pytest.approx(wait)
+
+
+def test_a_hint_longer_than_the_client_waits_ends_the_call_saying_how_long_was_asked():
+    link = "https://api.aliyun.com/troubleshoot?q=Throttling.User&product=sae&requestId=r-1"
+    body = error_answer("Throttling.User", "Request was denied due to user flow control.", "r-1")
+    session = ScriptedSession(FakeResponse(400, dict(body, Recommend=link), {"x-acs-retry-after": "90000"}))
+    client, sleeps = make_transport(session, max_retries=5)
+    with pytest.raises(SaeApiError) as caught:
+        client.call("cn-beijing", {"Workload": "job"})
+    assert (len(session.calls), sleeps, caught.value.code, caught.value.region) == (
+        1,
+        [],
+        "Throttling.User",
+        "cn-beijing",
+    )
+    assert "the gateway asked to wait 90 s, longer than the 60 s this client waits" in str(caught.value)
+    assert str(caught.value).endswith("Recommend: " + link)
+
+
+def test_the_longest_wait_is_timeout_times_max_retries_when_that_is_shorter():
+    session = ScriptedSession(api_error(400, "Throttling.User", "r-1", {"x-acs-retry-after": "2500"}))
+    client = transport.Transport(
+        {"endpoint": None, "timeout": 1.0, "max_retries": 2},
+        credential_source=resolve_credential_source({"access_key_id": AK_ID, "access_key_secret": SECRET}),
+        session=session,
+    )
+    with pytest.raises(SaeApiError, match=r"asked to wait 2\.5 s, longer than the 2 s this client waits"):
+        client.call("cn-beijing", {"Workload": "job"})
+    assert len(session.calls) == 1
+
+
+def test_a_503s_retry_after_is_this_calls_own_wait():
+    session = ScriptedSession(
+        api_error(503, "ServiceUnavailable", "r-1", {"Retry-After": "7"}), FakeResponse(200, ok_answer([]))
+    )
+    client, sleeps = make_transport(session, rng=lambda: 1.0)
+    client.call("cn-beijing", {"Workload": "job"})
+    assert sleeps == [7.0] and client.rate_limiter._clock.sleeps == []
 
 
 def test_retry_after_http_date_is_slept():

@@ -175,6 +175,7 @@ def test_api_error_names_code_and_request_id_never_the_secret(fake_api, monkeypa
         "request_id": "4C1A-REQUEST-ID",
         "status": 403,
         "region": "cn-beijing",
+        "recommend": None,
     }
     assert SECRET not in json.dumps(result)
     assert "jobs" not in result
