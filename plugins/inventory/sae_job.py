@@ -344,8 +344,8 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     COMMON_ARGUMENT_SPEC,
     list_jobs_parameters,
     parse_tags,
-    validate_namespace,
     plain_http_warning,
+    validate_namespace,
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
