@@ -72,7 +72,7 @@ ONE_PYTHON = $(lastword $(shell tools/tools-python.sh present))
 # The gates of `make test`, in order (a+b: a and b run at the same time; SERIAL=1 runs
 # them one after the other). The matrix cells this machine lacks a Python for are named in
 # the summary (tools/matrix.sh skipped), and fail the run under CI=true.
-TEST_GATES = setup ruff changelog ansible-lint docs-check galaxy sanity units pytest-unit pytest-emulator integration \
+TEST_GATES = setup ruff changelog ansible-lint docs-check galaxy sanity units pytest-unit+pytest-emulator integration \
 	$(subst $(SPACE),+,$(addprefix matrix-,$(MATRIX_TEST_CELLS))) demo-one-python
 
 .PHONY: help
@@ -169,7 +169,7 @@ pytest-integration: prepare ## plain pytest over tests/integration in the tools 
 
 .PHONY: check
 check: ## the inner loop: ruff, tests/unit, tests/integration on the tools venv (no matrix, sanity, importer)
-	@tools/run-gates.sh ruff pytest-unit pytest-integration
+	@tools/run-gates.sh ruff pytest-unit+pytest-integration
 
 .PHONY: integration
 integration: ansible-test-copy ## ansible-test integration --local (tools venv and its Python; emulator importable)
