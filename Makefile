@@ -72,7 +72,7 @@ ONE_PYTHON = $(lastword $(shell tools/tools-python.sh present))
 # The gates of `make test`, in order (a+b: a and b run at the same time; SERIAL=1 runs
 # them one after the other). The matrix cells this machine lacks a Python for are named in
 # the summary (tools/matrix.sh skipped), and fail the run under CI=true.
-TEST_GATES = setup ruff changelog ansible-lint docs-check galaxy sanity units pytest-unit integration \
+TEST_GATES = setup ruff changelog ansible-lint docs-check galaxy sanity units pytest-unit+pytest-emulator integration \
 	$(subst $(SPACE),+,$(addprefix matrix-,$(MATRIX_TEST_CELLS))) demo-one-python
 
 .PHONY: help
@@ -159,6 +159,18 @@ units: ansible-test-copy ## ansible-test units --venv --python <tools Python> (i
 pytest-unit: prepare ## plain pytest over tests/unit (and the benchmark report, benchmarks/tests) in the tools venv
 	cd $(COLL) && $(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) tools/pytest.sh tests/unit benchmarks/tests
 
+.PHONY: pytest-emulator
+pytest-emulator: prepare ## pytest emulator/tests in the tools venv (stdlib emulator, no ansible-core: once per run, not per cell)
+	cd $(COLL) && $(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) tools/pytest.sh emulator/tests
+
+.PHONY: pytest-integration
+pytest-integration: prepare ## plain pytest over tests/integration in the tools venv, on the source tree (no build)
+	cd $(COLL) && $(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) tools/pytest.sh tests/integration
+
+.PHONY: check
+check: ## the inner loop: ruff, tests/unit, tests/integration on the tools venv (no matrix, sanity, importer)
+	@tools/run-gates.sh ruff pytest-unit+pytest-integration
+
 .PHONY: integration
 integration: ansible-test-copy ## ansible-test integration --local (tools venv and its Python; emulator importable)
 	@targets=$$(find tests/integration/targets -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l); \
@@ -166,15 +178,13 @@ integration: ansible-test-copy ## ansible-test integration --local (tools venv a
 	cd $(AT_COPY) && $(WITH_TOOLS) ansible-test integration --local --python $(TOOLS_PYTHON_VERSION) --color no
 
 .PHONY: matrix-%
-matrix-%: venv-matrix-% prepare ## units, emulator tests, and integration tests on the collection built and installed, on one cell
-	rm -rf $(TMP)/installed/matrix-$* && mkdir -p $(TMP)/installed/matrix-$*
-	$(VENVS)/matrix-$*/bin/ansible-galaxy collection build --output-path $(TMP)/installed/matrix-$* .
-	ANSIBLE_COLLECTIONS_PATH=$(TMP)/installed/matrix-$*/collections $(VENVS)/matrix-$*/bin/ansible-galaxy \
-		collection install --offline -p $(TMP)/installed/matrix-$*/collections $(TMP)/installed/matrix-$*/alicloud-sae-*.tar.gz
+matrix-%: venv-matrix-% prepare ## units and integration tests (on the collection built and installed) on one cell
+	tools/build-collection.sh $(VENVS)/matrix-$* $(TMP)/installed/matrix-$* install
 	cd $(COLL) && env PATH="$(VENVS)/matrix-$*/bin:$(TMP)/pybin:$(PATH)" PYTHONPATH=$(COLLECTIONS) \
 		ANSIBLE_PYTHON_INTERPRETER=$(VENVS)/matrix-$*/bin/python \
 		SAE_TEST_COLLECTIONS_PATH=$(TMP)/installed/matrix-$*/collections \
-		tools/pytest.sh tests/unit tests/integration emulator/tests
+		SAE_TEST_TARBALL="$$(echo $(TMP)/installed/matrix-$*/alicloud-sae-*.tar.gz)" \
+		tools/pytest.sh tests/unit tests/integration
 
 .PHONY: test-matrix
 test-matrix: ## units + integration on every ansible-core series x (oldest, newest) Python
@@ -208,9 +218,8 @@ docs-check: prepare ## docs lint, and docs/reference/ is what `make docs` render
 
 BUILD_DIR := $(TMP)/build
 .PHONY: build
-build: prepare ## ansible-galaxy collection build into .tmp/build/
-	rm -rf $(BUILD_DIR) && mkdir -p $(BUILD_DIR)
-	$(WITH_TOOLS) ansible-galaxy collection build --force --output-path $(BUILD_DIR) . 2>&1 | tee $(BUILD_DIR)/build.log
+build: prepare ## ansible-galaxy collection build into .tmp/build/ (reused while its inputs are unchanged)
+	tools/build-collection.sh $(TOOLS) $(BUILD_DIR)
 
 .PHONY: galaxy
 galaxy: build ## build, check the tarball's file list, galaxy-importer (no errors, no warnings)

@@ -79,3 +79,59 @@ def run_module(
     returncode, output, seconds = run_timed(command, env, tmp_path, timeout)
     result = json.loads(result_file.read_text(encoding="utf-8")) if result_file.exists() else None
     return PlaybookRun(returncode, output, result, seconds)
+
+
+@dataclass
+class CasesRun:
+    returncode: int
+    output: str  # stdout and stderr together, of every case
+    results: dict  # case name -> its registered task result (None when the task did not run)
+    seconds: float
+
+
+def run_module_cases(
+    tmp_path: Path,
+    env: dict,
+    cases: dict,
+    verbosity: int = 0,
+    check_mode: bool = False,
+    timeout: int = 300,
+    loops: dict | None = None,
+) -> CasesRun:
+    """One ``ansible-playbook`` for several independent calls of the module: one task per case (``ignore_errors``)
+    with ``cases[name]`` as its arguments, each result written to its own file and returned by case name.
+
+    ``loops[name]``: that case's task runs once per item (``{{ item }}`` in its arguments), as ``run_module``'s loop.
+    Where several tests check calls with the same environment, verbosity and check mode, this starts Ansible once
+    for all of them (a module- or session-scoped fixture runs it, each test asserts on its own case).
+    """
+    tasks = []
+    files = {}
+    for number, (name, module_args) in enumerate(cases.items()):
+        files[name] = tmp_path / ("case-%d.json" % number)
+        register = "case_%d" % number
+        task = {"name": "Case %s" % name, "alicloud.sae.sae_job_info": module_args, "register": register}
+        task["ignore_errors"] = True
+        if loops and name in loops:
+            task["loop"] = loops[name]
+        tasks.append(task)
+        tasks.append(
+            {
+                "name": "Save the result of case %s" % name,
+                "ansible.builtin.copy": {"content": "{{ %s | to_json }}" % register, "dest": str(files[name])},
+                "check_mode": False,
+            }
+        )
+    playbook = [{"name": "Run sae_job_info cases", "hosts": "localhost", "gather_facts": False, "tasks": tasks}]
+    playbook_file = tmp_path / "cases.yml"
+    playbook_file.write_text(json.dumps(playbook), encoding="utf-8")  # JSON is YAML
+    command = [ANSIBLE_PLAYBOOK, "-i", "localhost,", "-c", "local", str(playbook_file)]
+    if verbosity:
+        command.append("-" + "v" * verbosity)
+    if check_mode:
+        command.append("--check")
+    returncode, output, seconds = run_timed(command, env, tmp_path, timeout)
+    results = {
+        name: json.loads(path.read_text(encoding="utf-8")) if path.exists() else None for name, path in files.items()
+    }
+    return CasesRun(returncode, output, results, seconds)

@@ -112,12 +112,11 @@ class Result:
         return "".join(text.split()) in self.errors
 
 
-@pytest.fixture
-def inventory(tmp_path, safe_env, emulator):
-    """``inventory(config, env=..., args=...)``: run ansible-inventory on a ``*.sae_job.yml`` file."""
+def inventory_runner(directory: Path, safe_env: dict, emulator):
+    """``run(config, env=..., args=...)``: ansible-inventory on a ``*.sae_job.yml`` file written in ``directory``."""
 
     def run(config, env=None, args=(), credentials=True, name="it.sae_job.yml", command="ansible-inventory"):
-        path = tmp_path / name
+        path = directory / name
         if isinstance(config, dict):
             config = dict(config)
             config.setdefault("plugin", "alicloud.sae.sae_job")
@@ -134,18 +133,30 @@ def inventory(tmp_path, safe_env, emulator):
         if command == "ansible-inventory" and "--graph" not in args:
             cmd += ["--list", "--export"]
         completed = subprocess.run(
-            cmd, env=environment, cwd=str(tmp_path), capture_output=True, text=True, timeout=300, check=False
+            cmd, env=environment, cwd=str(directory), capture_output=True, text=True, timeout=300, check=False
         )
         return Result(completed)
 
     return run
 
 
+@pytest.fixture
+def inventory(tmp_path, safe_env, emulator):
+    """``inventory(config, env=..., args=...)``: run ansible-inventory on a ``*.sae_job.yml`` file."""
+    return inventory_runner(tmp_path, safe_env, emulator)
+
+
+@pytest.fixture(scope="module")
+def default_listing(tmp_path_factory, safe_env, emulator) -> Result:
+    """ansible-inventory over every region with the default options: one run, which several tests check."""
+    return inventory_runner(tmp_path_factory.mktemp("default_listing"), safe_env, emulator)({"regions": REGIONS})
+
+
 # ---- acceptance 1: one host per job, hostvars equal the emulator's data, default groups -------
 
 
-def test_every_job_is_one_host_with_its_data_and_groups(inventory, emulator_jobs):
-    result = inventory({"regions": REGIONS})
+def test_every_job_is_one_host_with_its_data_and_groups(default_listing, emulator_jobs):
+    result = default_listing
     hostvars = result.hostvars
     all_jobs = [job for jobs in emulator_jobs.values() for job in jobs]
     assert len(all_jobs) == 72 and len(hostvars) == 72
@@ -175,8 +186,8 @@ def test_every_job_is_one_host_with_its_data_and_groups(inventory, emulator_jobs
     assert "sae_tag_环境_生产" in result.inventory
 
 
-def test_default_host_names_are_stable(inventory, emulator, emulator_jobs):
-    first = inventory({"regions": REGIONS}).hostvars
+def test_default_host_names_are_stable(inventory, default_listing, emulator_jobs):
+    first = default_listing.hostvars
     second = inventory({"regions": REGIONS}).hostvars
     assert first.keys() == second.keys()
     raw = emulator_jobs["cn-beijing"][0]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import COLLECTIONS_PATH, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, INSTALLED_COLLECTIONS, credential_env
-from playbook_runner import run_module
+from playbook_runner import run_module, run_module_cases
 from proof_helpers import expected_job
 
 REGION = "cn-beijing"
@@ -34,19 +34,6 @@ def requests_sent(emulator) -> int:
     return emulator.control("/_emulator/stats")["requests"]
 
 
-def test_lists_every_job_exactly_once_with_every_field(tmp_path, safe_env, large, raw_jobs):
-    assert len(raw_jobs) == JOB_COUNT
-    run = run_module(tmp_path, credential_env(safe_env, large, REGION), {"region": REGION})
-    assert run.returncode == 0, run.output
-    result = run.result
-    assert result["changed"] is False
-    assert result["total_size"] == JOB_COUNT
-    ids = [job["app_id"] for job in result["jobs"]]
-    assert len(ids) == len(set(ids)) == JOB_COUNT
-    assert result["jobs"] == [expected_job(raw) for raw in raw_jobs]  # every field, in the API's order
-    assert result["api_stats"]["requests"] == 2 * -(-JOB_COUNT // 200)  # several pages: read twice
-
-
 def _awkward_tags(raw_jobs: list) -> list:
     """Distinct (key, value) tags from the data whose text needs careful encoding."""
     awkward = set()
@@ -60,67 +47,101 @@ def _awkward_tags(raw_jobs: list) -> list:
     return sorted(awkward)
 
 
-def test_tag_filters_with_awkward_characters_return_exactly_the_matching_jobs(tmp_path, safe_env, large, raw_jobs):
+@pytest.fixture(scope="module")
+def listings(tmp_path_factory, safe_env, large, raw_jobs):
+    """The successful listings of the large emulator, one ansible-playbook for them all (one task each): the
+    whole region, one page with current_page, and one listing per awkward tag (a loop)."""
     tags = _awkward_tags(raw_jobs)
+    cases = {
+        "all": {"region": REGION},
+        "page 3": {"region": REGION, "page_size": 50, "current_page": 3},
+        "tags": {"region": REGION, "tags": "{{ item }}"},
+    }
+    loops = {"tags": [{key: value} for key, value in tags]}
+    run = run_module_cases(
+        tmp_path_factory.mktemp("listings"), credential_env(safe_env, large, REGION), cases, loops=loops
+    )
+    return run, tags
+
+
+def test_lists_every_job_exactly_once_with_every_field(listings, raw_jobs):
+    assert len(raw_jobs) == JOB_COUNT
+    run, _tags = listings
+    assert run.returncode == 0, run.output
+    result = run.results["all"]
+    assert result["changed"] is False
+    assert result["total_size"] == JOB_COUNT
+    ids = [job["app_id"] for job in result["jobs"]]
+    assert len(ids) == len(set(ids)) == JOB_COUNT
+    assert result["jobs"] == [expected_job(raw) for raw in raw_jobs]  # every field, in the API's order
+    assert result["api_stats"]["requests"] == 2 * -(-JOB_COUNT // 200)  # several pages: read twice
+
+
+def test_tag_filters_with_awkward_characters_return_exactly_the_matching_jobs(listings, raw_jobs):
+    run, tags = listings
     covered = "".join(key + value for key, value in tags)
     for needed in (" ", "+", "*", "~", ":", "/", "生产"):
         assert needed in covered, "the data set lacks a tag with %r" % needed
-    run = run_module(
-        tmp_path,
-        credential_env(safe_env, large, REGION),
-        {"region": REGION, "tags": "{{ item }}"},
-        loop=[{key: value} for key, value in tags],
-    )
     assert run.returncode == 0, run.output
-    assert len(run.result["results"]) == len(tags)
-    for (key, value), result in zip(tags, run.result["results"], strict=True):
+    assert len(run.results["tags"]["results"]) == len(tags)
+    for (key, value), result in zip(tags, run.results["tags"]["results"], strict=True):
         expected = [raw["AppId"] for raw in raw_jobs if {"Key": key, "Value": value} in raw["Tags"]]
         assert expected, (key, value)
         assert [job["app_id"] for job in result["jobs"]] == expected, (key, value)
 
 
-def test_one_page_only_with_current_page(tmp_path, safe_env, large, raw_jobs):
-    run = run_module(
-        tmp_path, credential_env(safe_env, large, REGION), {"region": REGION, "page_size": 50, "current_page": 3}
-    )
+def test_one_page_only_with_current_page(listings, raw_jobs):
+    run, _tags = listings
     assert run.returncode == 0, run.output
-    assert [job["app_id"] for job in run.result["jobs"]] == [raw["AppId"] for raw in raw_jobs[100:150]]
-    assert run.result["total_size"] == JOB_COUNT
+    result = run.results["page 3"]
+    assert [job["app_id"] for job in result["jobs"]] == [raw["AppId"] for raw in raw_jobs[100:150]]
+    assert result["total_size"] == JOB_COUNT
 
 
-@pytest.mark.parametrize(
-    "bad_args, message",
-    [
-        # the whole message (a regular expression): the module's own words, or ansible-core's argument checks
-        ({"page_size": 500}, r"page_size must be a whole number from 1 to 200, got 500\."),
-        ({"page_size": -1}, r"page_size must be a whole number from 1 to 200, got -1\."),
-        ({"current_page": 0}, r"current_page must be a whole number of 1 or more, got 0\."),
-        (
-            {"field_type": "appColour", "field_value": "x"},
-            r"value of field_type must be one of: appName, appIds, got: appColour",
-        ),
-        ({"order_by": "name"}, r"value of order_by must be one of: running, instances, got: name"),
-        # ansible-core 2.16 says "of type <class 'list'>", later ones "of type list"
-        (
-            {"tags": ["team", "billing"]},
-            r"argument 'tags' is of type (<class 'list'>|list) and we were unable to convert to dict: .*",
-        ),
-        ({"field_type": "appName"}, r"parameters are required together: field_type, field_value"),
-        (
-            {"endpoint": "ftp://127.0.0.1/{region}"},
-            r"endpoint must be an http:// or https:// URL, got 'ftp://127\.0\.0\.1/cn-beijing'\.",
-        ),
-    ],
-)
-def test_invalid_arguments_fail_before_any_request(tmp_path, safe_env, large, bad_args, message):
+INVALID_ARGUMENTS = [
+    # the whole message (a regular expression): the module's own words, or ansible-core's argument checks
+    ({"page_size": 500}, r"page_size must be a whole number from 1 to 200, got 500\."),
+    ({"page_size": -1}, r"page_size must be a whole number from 1 to 200, got -1\."),
+    ({"current_page": 0}, r"current_page must be a whole number of 1 or more, got 0\."),
+    (
+        {"field_type": "appColour", "field_value": "x"},
+        r"value of field_type must be one of: appName, appIds, got: appColour",
+    ),
+    ({"order_by": "name"}, r"value of order_by must be one of: running, instances, got: name"),
+    # ansible-core 2.16 says "of type <class 'list'>", later ones "of type list"
+    (
+        {"tags": ["team", "billing"]},
+        r"argument 'tags' is of type (<class 'list'>|list) and we were unable to convert to dict: .*",
+    ),
+    ({"field_type": "appName"}, r"parameters are required together: field_type, field_value"),
+    (
+        {"endpoint": "ftp://127.0.0.1/{region}"},
+        r"endpoint must be an http:// or https:// URL, got 'ftp://127\.0\.0\.1/cn-beijing'\.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def invalid_arguments(tmp_path_factory, safe_env, large):
+    """Every call of INVALID_ARGUMENTS in one ansible-playbook at -vvvv, and the requests the emulator saw meanwhile."""
     before = requests_sent(large)
-    run = run_module(
-        tmp_path, credential_env(safe_env, large, REGION), dict({"region": REGION}, **bad_args), verbosity=4
+    cases = {
+        str(number): dict({"region": REGION}, **bad_args) for number, (bad_args, _m) in enumerate(INVALID_ARGUMENTS)
+    }
+    run = run_module_cases(
+        tmp_path_factory.mktemp("invalid"), credential_env(safe_env, large, REGION), cases, verbosity=4
     )
-    assert run.result["failed"] is True
-    assert re.fullmatch(message, run.result["msg"]), run.result["msg"]
+    return run, requests_sent(large) - before
+
+
+@pytest.mark.parametrize("bad_args, message", INVALID_ARGUMENTS)
+def test_invalid_arguments_fail_before_any_request(invalid_arguments, bad_args, message):
+    run, requests_during_the_run = invalid_arguments
+    result = run.results[str(INVALID_ARGUMENTS.index((bad_args, message)))]
+    assert result["failed"] is True, bad_args
+    assert re.fullmatch(message, result["msg"]), result["msg"]
     assert "Traceback" not in run.output  # -vvvv: where Ansible would show one
-    assert requests_sent(large) == before
+    assert requests_during_the_run == 0
 
 
 def test_wrong_secret_names_the_error_code_and_never_shows_the_secret(tmp_path, safe_env, large):

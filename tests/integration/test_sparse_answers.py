@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import credential_env
-from playbook_runner import run_module
+from playbook_runner import run_module_cases
 from proof_helpers import EXPECTED_FIELDS, emulator_jobs, expected_job, inventory_config, run_inventory, write_config
 
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import JOB_KEYS
@@ -79,26 +79,37 @@ def raw_jobs(full) -> list:
 # ---- sae_job_info ----------------------------------------------------------------------------------
 
 
-def test_module_on_an_empty_namespace_returns_no_jobs(tmp_path, safe_env, sparse):
-    run = run_module(
-        tmp_path, credential_env(safe_env, sparse, REGION), {"region": REGION, "namespace_id": EMPTY_NAMESPACE}
-    )
+@pytest.fixture(scope="module")
+def module_listings(tmp_path_factory, safe_env, sparse):
+    """The module's listings of the sparse emulator, one ansible-playbook for them all (one task each)."""
+    cases = {
+        "empty namespace": {"region": REGION, "namespace_id": EMPTY_NAMESPACE},
+        "empty region": {"region": EMPTY_REGION},
+        "region": {"region": REGION},
+    }
+    return run_module_cases(tmp_path_factory.mktemp("sparse_module"), credential_env(safe_env, sparse, REGION), cases)
+
+
+def test_module_on_an_empty_namespace_returns_no_jobs(module_listings):
+    run = module_listings
     assert run.returncode == 0, run.output
-    assert run.result["jobs"] == [] and run.result["total_size"] == 0
-    assert run.result.get("failed") is not True
+    result = run.results["empty namespace"]
+    assert result["jobs"] == [] and result["total_size"] == 0
+    assert result.get("failed") is not True
 
 
-def test_module_on_an_empty_region_returns_no_jobs(tmp_path, safe_env, sparse):
-    run = run_module(tmp_path, credential_env(safe_env, sparse, EMPTY_REGION), {"region": EMPTY_REGION})
+def test_module_on_an_empty_region_returns_no_jobs(module_listings):
+    run = module_listings
     assert run.returncode == 0, run.output
-    assert (run.result["jobs"], run.result["total_size"]) == ([], 0)
+    result = run.results["empty region"]
+    assert (result["jobs"], result["total_size"]) == ([], 0)
 
 
-def test_module_returns_every_job_with_every_key(tmp_path, safe_env, sparse, raw_jobs):
-    run = run_module(tmp_path, credential_env(safe_env, sparse, REGION), {"region": REGION})
+def test_module_returns_every_job_with_every_key(module_listings, raw_jobs):
+    run = module_listings
     assert run.returncode == 0, run.output
-    jobs = run.result["jobs"]
-    assert run.result["total_size"] == len(raw_jobs) == len(jobs)
+    jobs = run.results["region"]["jobs"]
+    assert run.results["region"]["total_size"] == len(raw_jobs) == len(jobs)
     assert all(tuple(job) == JOB_KEYS for job in jobs)
     assert jobs == [expected_sparse_job(raw) for raw in raw_jobs]
     untagged = [job for job, raw in zip(jobs, raw_jobs, strict=True) if not raw["Tags"]]
