@@ -211,8 +211,8 @@ def _unresolved(exc: BaseException | None) -> bool:
     for _depth in range(8):  # the chains are 3 or 4 long: never loop on a cycle
         if exc is None or isinstance(exc, socket.gaierror):
             return exc is not None
-        inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
-        exc = getattr(exc, "reason", None) or inner or exc.__cause__ or exc.__context__
+        causes = (getattr(exc, "reason", None), exc.args[0] if exc.args else None, exc.__cause__, exc.__context__)
+        exc = next((cause for cause in causes if isinstance(cause, BaseException)), None)  # ssl's reason is text
     return False
 
 

@@ -659,3 +659,20 @@ def test_a_host_name_the_network_guard_refuses_to_look_up_is_not_retried():
         outcome = _unresolvable_call(_free_port())
         assert {(entry["action"], entry["host"]) for entry in refused()} == {("resolve", "sae.cn-hangzou.invalid")}
     _check_not_retried_and_named(outcome)
+
+
+def test_a_tls_failure_whose_cause_has_a_text_reason_stays_a_tls_failure():
+    import ssl
+
+    from urllib3.exceptions import MaxRetryError
+    from urllib3.exceptions import SSLError as Urllib3SSLError
+
+    cause = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    cause.reason = "CERTIFICATE_VERIFY_FAILED"  # as the ssl module sets it: text, not an exception
+    failure = requests.exceptions.SSLError(MaxRetryError(None, "/", Urllib3SSLError(cause)))
+    client, sleeps = make_transport(ScriptedSession(failure), max_retries=2)
+    with pytest.raises(SaeApiError) as caught:
+        client.call("cn-beijing", {"Workload": "job"})
+    assert caught.value.code == "SSLError"
+    assert "certificate verify failed" in caught.value.message
+    assert sleeps == []
