@@ -126,7 +126,10 @@ class SaeClient:
         if current_page is not None:
             page = fetch_page(current_page)
             return JobListing(query, _normalised(page), page.total)
-        listing = list_all(fetch_page, page_size, self._pool, key=job_key, convert=_normalised, window=self._window)
+        try:
+            listing = list_all(fetch_page, page_size, self._pool, key=job_key, convert=_normalised, window=self._window)
+        except SaeApiError as error:  # a listing refused as a whole (its total contradicted, never settled)
+            raise error.in_region(query.region) from None
         return JobListing(query, listing.items, listing.total)
 
     def list_jobs_many(self, queries: list[JobQuery], page_size: int = 200) -> list[JobListing | SaeError]:

@@ -72,14 +72,9 @@ def _is_whole(pages: list[Page], page_size: int) -> bool:
 def _contradiction(number: int, page: Page, page_size: int) -> str | None:
     """Why page ``number`` contradicts its own total (None when it does not)."""
     size = page.size or page_size
-    if number < page_count(page.total, size) and len(page.items) < size:
-        return "TotalSize %d at PageSize %d makes %d pages, yet page %d held %d job templates" % (
-            page.total,
-            size,
-            page_count(page.total, size),
-            number,
-            len(page.items),
-        )
+    facts = (page.total, size, page_count(page.total, size), number, len(page.items))
+    if number < facts[2] and len(page.items) < size:
+        return "TotalSize %d at PageSize %d makes %d pages, yet page %d held %d job templates" % facts
     return None
 
 

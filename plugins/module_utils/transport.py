@@ -218,13 +218,8 @@ def _unresolved(exc: BaseException | None) -> bool:
 
 def _waits_too_long(error: SaeApiError, region: str, longest: float) -> SaeApiError:
     """``error`` (in ``region``), saying the gateway asked for a longer wait than the ``longest`` this client waits."""
-    message = "%s; the gateway asked to wait %g s, longer than the %g s this client waits (at most %g s, and " % (
-        error.message,
-        error.retry_after,
-        longest,
-        MAX_HINTED_WAIT,
-    )
-    message += "no more than timeout x max_retries)"
+    wait = "; the gateway asked to wait %g s, longer than the %g s this client waits" % (error.retry_after, longest)
+    message = error.message + wait + " (at most %g s, and no more than timeout x max_retries)" % MAX_HINTED_WAIT
     return SaeApiError(error.code, message, error.request_id, error.status, region, error.retry_after, error.recommend)
 
 

@@ -490,3 +490,22 @@ def test_a_listing_asks_no_more_pages_ahead_than_max_concurrency(fake_api, monke
     with make_client(max_concurrency=3) as client:
         assert len(client.list_jobs(JobQuery("cn-beijing"), page_size=10).jobs) == 400
     assert asked_ahead == [3]
+
+
+def test_a_total_its_pages_contradict_is_refused_naming_the_region(fake_api):
+    fake_api.add_jobs("cn-beijing", 150)
+    real_answer = fake_api._answer
+
+    def impossible_total(*args):
+        response = real_answer(*args)
+        document = json.loads(response.body)
+        document["Data"]["TotalSize"] = 2_000_000_000
+        response.body = json.dumps(document).encode()
+        return response
+
+    fake_api._answer = impossible_total
+    with make_client() as client, pytest.raises(SaeApiError) as caught:
+        client.list_jobs(JobQuery("cn-beijing"), page_size=200)
+    assert (caught.value.code, caught.value.region) == ("InvalidResponse", "cn-beijing")
+    assert "TotalSize 2000000000 at PageSize 200" in str(caught.value) and "region cn-beijing" in str(caught.value)
+    assert fake_api.pages_asked() == [1] * 5
