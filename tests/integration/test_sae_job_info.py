@@ -108,11 +108,8 @@ INVALID_ARGUMENTS = [
         r"value of field_type must be one of: appName, appIds, got: appColour",
     ),
     ({"order_by": "name"}, r"value of order_by must be one of: running, instances, got: name"),
-    # ansible-core 2.16 says "of type <class 'list'>", later ones "of type list"
-    (
-        {"tags": ["team", "billing"]},
-        r"argument 'tags' is of type (<class 'list'>|list) and we were unable to convert to dict: .*",
-    ),
+    # a list of key=value text is a form of tags (issue 27): a key without a value is not
+    ({"tags": ["team", "billing"]}, r"tags 'team' is not key=value text: .*"),
     ({"field_type": "appName"}, r"parameters are required together: field_type, field_value"),
     (
         {"endpoint": "ftp://127.0.0.1/{region}"},
