@@ -347,9 +347,8 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     plain_http_warning,
     validate_namespace,
 )
-from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
+from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient, hint
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
-from ansible_collections.alicloud.sae.plugins.module_utils.hints import hint
 
 try:  # ansible-core >= 2.19: a string is untrusted (never templated) unless tagged trusted.
     from ansible.template import trust_as_template

@@ -7,12 +7,15 @@
 
 from __future__ import annotations
 
+import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
 from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     DEFAULT_MAX_CONCURRENCY,
+    OPTION_ENV,
     list_jobs_parameters,
     validate_client_params,
     validate_current_page,
@@ -21,6 +24,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     validate_page_size,
     validate_region,
 )
+from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
 from ansible_collections.alicloud.sae.plugins.module_utils.normalise import (
     job_key,
@@ -30,6 +34,9 @@ from ansible_collections.alicloud.sae.plugins.module_utils.normalise import (
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.paging import Page, list_all
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import Transport
+
+# API errors that come from the credentials: their message also names the credential source.
+_CREDENTIAL_CODE = re.compile(r"AccessKey|Signature|SecurityToken|Forbidden|NoPermission|Unauthorized|Credential", re.I)
 
 
 @dataclass
@@ -72,6 +79,30 @@ def _parameters(query: JobQuery) -> dict:
     if query.filters.get("namespace_id") is not None:
         validate_namespace(query.filters["namespace_id"], [query.region])
     return list_jobs_parameters(query.filters)
+
+
+def hint(error: SaeError, params: dict) -> str:
+    """What to check after ``error``, a failed call made with the common options ``params``, when its usual cause is
+    an option: ``"; ..."`` for the module and the inventory plugin to add to its message, or ``""``."""
+    if not isinstance(error, SaeApiError):
+        return ""
+    code = error.code or ""
+    if code.startswith("InvalidAction"):
+        return "; region %s may not offer SAE, or the endpoint is wrong" % (error.region or params.get("region"))
+    if not (_CREDENTIAL_CODE.search(code) or error.status in (401, 403)):
+        return ""
+    try:
+        text = "; credentials tried: %s" % resolve_credential_source(params).description
+    except SaeError:
+        text = ""
+    key_id = params.get("access_key_id")
+    for variable in OPTION_ENV["access_key_id"] if key_id else ():
+        if os.environ.get(variable) == key_id:  # the option is unset, or set to what the variable holds
+            text += " (access_key_id from the environment variable %s)" % variable
+            break
+    if code == "SignatureDoesNotMatch":
+        text += "; a wrong AccessKey secret is the usual cause"
+    return text
 
 
 class SaeClient:
