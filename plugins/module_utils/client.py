@@ -26,12 +26,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
-from ansible_collections.alicloud.sae.plugins.module_utils.normalise import (
-    job_key,
-    normalise_job,
-    read_page,
-    reported_page_size,
-)
+from ansible_collections.alicloud.sae.plugins.module_utils.normalise import job_key, normalise_job, read_page
 from ansible_collections.alicloud.sae.plugins.module_utils.paging import Page, list_all
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import Transport
 
@@ -143,7 +138,7 @@ class SaeClient:
     def _fetch_page(self, region: str, parameters: dict, page_size: int, number: int) -> Page:
         answer = self.transport.call(region, dict(parameters, PageSize=str(page_size), CurrentPage=str(number)))
         try:
-            return Page(*read_page(answer), reported_page_size(answer) or page_size)
+            return Page(*read_page(answer))
         except SaeApiError as error:  # what is wrong with an answer: an error naming its region and request id
             raise error.in_region(region, answer.get("RequestId")) from None
 

@@ -56,18 +56,12 @@ class SaeApiError(SaeError):
         text = "SAE ListJobs failed: %s: %s (%s)" % (code, message, ", ".join(details))
         super().__init__(text + (" Recommend: %s" % recommend if recommend else ""))
 
-    def in_region(self, region: str, request_id: str | None = None) -> SaeApiError:
+    def in_region(self, region: str, request_id: str | None = None, message: str | None = None) -> SaeApiError:
         """The same error, naming the region it happened in and, for a fault found in an answer, that answer's
-        request id."""
-        return SaeApiError(
-            self.code,
-            self.message,
-            request_id or self.request_id,
-            self.status,
-            region,
-            self.retry_after,
-            self.recommend,
-        )
+        request id; ``message``, if given, replaces its message."""
+        # Every attribute set in __init__ is one of its arguments.
+        fields = dict(vars(self), region=region, request_id=request_id or self.request_id)
+        return SaeApiError(**dict(fields, message=message or self.message))
 
     def to_dict(self) -> dict:
         return {
