@@ -52,9 +52,7 @@ class JobListing:
     def warnings(self) -> list[str]:
         """What looks wrong with the listing: jobs of another region than the one asked for (the endpoint is not
         the region's), said once per listing."""
-        others = sorted(
-            {job["region_id"] for job in self.jobs if job.get("region_id") not in (None, self.query.region)}
-        )
+        others = sorted({job["region_id"] for job in self.jobs} - {None, self.query.region})
         if not others:
             return []
         return [
