@@ -17,6 +17,7 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     DEFAULT_MAX_CONCURRENCY,
     OPTION_ENV,
     list_jobs_parameters,
+    plain_http_warning,
     validate_client_params,
     validate_current_page,
     validate_max_concurrency,
@@ -115,6 +116,8 @@ class SaeClient:
     ) -> None:
         validate_client_params(params, regions)
         max_concurrency = validate_max_concurrency(max_concurrency)
+        # What looks wrong with the options, for the caller to say once (the listings' own are JobListing.warnings).
+        self.warnings = [warning for warning in [plain_http_warning(params.get("endpoint"), regions)] if warning]
         self.transport = transport or Transport(params, pool_size=max_concurrency)
         self._window = max_concurrency
         self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="sae-page")

@@ -363,8 +363,6 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     FIELD_TYPES,
     MAX_PAGE_SIZE,
     ORDER_BY,
-    plain_http_warning,
-    validate_region,
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobQuery, SaeClient
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeError
@@ -393,19 +391,14 @@ def main() -> None:
     )
     params = sae.params
     filters = {name: params[name] for name in ARGUMENT_SPEC if name not in _PAGING_OPTIONS}
+    query = JobQuery(params["region"], filters)
     try:
-        region = validate_region(params["region"])
-        with SaeClient(params, [region], max_concurrency=params["max_concurrency"]) as client:
-            warning = plain_http_warning(params["endpoint"], [region])  # SaeClient has checked the endpoint
-            if warning:
-                sae.module.warn(warning)
-            listing = client.list_jobs(
-                JobQuery(region, filters), page_size=params["page_size"], current_page=params["current_page"]
-            )
+        with SaeClient(params, [query.region], max_concurrency=params["max_concurrency"]) as client:
+            listing = client.list_jobs(query, page_size=params["page_size"], current_page=params["current_page"])
             stats = client.stats
     except SaeError as error:
         sae.fail(error)
-    for warning in listing.warnings:
+    for warning in client.warnings + listing.warnings:
         sae.module.warn(warning)
     sae.module.exit_json(changed=False, jobs=listing.jobs, total_size=listing.total_size, api_stats=stats)
 

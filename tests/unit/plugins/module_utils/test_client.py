@@ -467,6 +467,16 @@ def test_jobs_of_the_region_asked_give_no_warning(fake_api):
         assert client.list_jobs(JobQuery("cn-beijing")).warnings == []
 
 
+def test_a_plain_http_endpoint_elsewhere_than_loopback_is_a_warning_of_the_client():
+    with make_client(("cn-beijing", "cn-hangzhou"), endpoint="http://sae.{region}.example.invalid") as client:
+        assert client.warnings == [
+            "endpoint is plain http:// to sae.cn-beijing.example.invalid, sae.cn-hangzhou.example.invalid: the "
+            "AccessKey ID, the security token and the job data travel unencrypted; use https://."
+        ]
+    with make_client(endpoint="http://127.0.0.1:1/{region}") as client:
+        assert client.warnings == []
+
+
 def test_a_gateway_answering_pages_of_100_when_200_were_asked_is_followed_to_the_last_job(fake_api):
     raw = fake_api.add_jobs("cn-beijing", 1000)
     fake_api.served_page_size = 100  # and Data.PageSize says 100
