@@ -394,11 +394,13 @@ def main() -> None:
     query = JobQuery(params["region"], filters)
     try:
         with SaeClient(params, [query.region], max_concurrency=params["max_concurrency"]) as client:
+            for warning in client.warnings:  # said before the listing: a failed one needs it as much
+                sae.module.warn(warning)
             listing = client.list_jobs(query, page_size=params["page_size"], current_page=params["current_page"])
             stats = client.stats
     except SaeError as error:
         sae.fail(error)
-    for warning in client.warnings + listing.warnings:
+    for warning in listing.warnings:
         sae.module.warn(warning)
     sae.module.exit_json(changed=False, jobs=listing.jobs, total_size=listing.total_size, api_stats=stats)
 
