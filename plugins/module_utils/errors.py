@@ -59,9 +59,8 @@ class SaeApiError(SaeError):
     def in_region(self, region: str, request_id: str | None = None, message: str | None = None) -> SaeApiError:
         """The same error, naming the region it happened in and, for a fault found in an answer, that answer's
         request id; ``message``, if given, replaces its message."""
-        # Every attribute set in __init__ is one of its arguments.
-        fields = dict(vars(self), region=region, request_id=request_id or self.request_id)
-        return SaeApiError(**dict(fields, message=message or self.message))
+        fields = dict(self.to_dict(), retry_after=self.retry_after, region=region)  # every argument of __init__
+        return SaeApiError(**dict(fields, request_id=request_id or self.request_id, message=message or self.message))
 
     def to_dict(self) -> dict:
         return {
