@@ -151,8 +151,9 @@ def test_the_collection_reads_a_sparse_answer_as_the_sdk_models_do(sparse_datase
     with EmulatorServer(dataset=sparse_dataset, faults={"sparse": True}) as server:
         document = call(server, job_params(PageSize=10, **filters)).json()
     body = models.ListJobsResponseBody().from_map(document)
-    applications, total = normalise.read_page(document)
+    applications, total, size = normalise.read_page(document)
     assert total == body.data.total_size == len(applications) == len(body.data.applications)
+    assert size == body.data.page_size
     assert len(applications) == (0 if namespace else 3)
     for raw, model in zip(applications, body.data.applications, strict=True):
         job, read = normalise.normalise_job(raw), model.to_map()  # to_map: only the members the model holds

@@ -344,12 +344,10 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     COMMON_ARGUMENT_SPEC,
     list_jobs_parameters,
     parse_tags,
-    plain_http_warning,
     validate_namespace,
 )
-from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
+from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient, hint
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
-from ansible_collections.alicloud.sae.plugins.module_utils.hints import hint
 
 try:  # ansible-core >= 2.19: a string is untrusted (never templated) unless tagged trusted.
     from ansible.template import trust_as_template
@@ -655,8 +653,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         params["max_concurrency"] = options["max_concurrency"]
         try:
             with SaeClient(params, regions, max_concurrency=options["max_concurrency"]) as client:
-                warning = plain_http_warning(params.get("endpoint"), regions)  # SaeClient has checked the endpoint
-                if warning:  # said once a run: Display says the same warning once
+                for warning in client.warnings:  # said once a run: Display says the same warning once
                     self.display.warning("alicloud.sae.sae_job: %s" % warning)
                 results = client.list_jobs_many(queries, page_size=PAGE_SIZE)
                 stats = client.stats

@@ -33,15 +33,12 @@ def hinted_wait(headers: dict) -> float | None:
     """The seconds the gateway asks a client to wait, from (first found) ``x-acs-retry-after`` (ms, what the vendor's
     SDK reads), ``x-ratelimit-user-api`` / ``x-ratelimit-user`` TimeLeft (ms, older SDKs), ``Retry-After`` (s or an
     HTTP date); ``headers`` have lower-case names."""
-    wait = _number(headers.get("x-acs-retry-after"), 0.001)
-    for name in ("x-ratelimit-user-api", "x-ratelimit-user"):
-        time_left = _TIME_LEFT.search(headers.get(name) or "")
-        if wait is None and time_left:
-            wait = _number(time_left.group(1), 0.001)
+    time_left = (_TIME_LEFT.search(headers.get(name) or "") for name in ("x-ratelimit-user-api", "x-ratelimit-user"))
+    for milliseconds in [headers.get("x-acs-retry-after"), *(found.group(1) for found in time_left if found)]:
+        if _number(milliseconds, 0.001) is not None:
+            return _number(milliseconds, 0.001)
     value = headers.get("retry-after")
-    if wait is not None or not value:
-        return wait
-    if _number(value, 1.0) is not None:
+    if not value or _number(value, 1.0) is not None:
         return _number(value, 1.0)
     try:
         return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
@@ -56,11 +53,10 @@ def _clock_offset(date: str | None) -> str:
     except (TypeError, ValueError, IndexError, OverflowError):
         return "; the answer has no Date header to compare this machine's clock with"
     hours, rest = divmod(abs(offset), 3600)
-    parts = [("%d h" % hours) if hours else "", ("%d min" % (rest // 60)) if rest >= 60 else "", "%d s" % (rest % 60)]
-    return "; this machine's clock is %s %s the gateway's" % (
-        " ".join(part for part in parts if part),
-        "ahead of" if offset >= 0 else "behind",
+    amount = (
+        ("%d h " % hours if hours else "") + ("%d min " % (rest // 60) if rest >= 60 else "") + "%d s" % (rest % 60)
     )
+    return "; this machine's clock is %s %s the gateway's" % (amount, "ahead of" if offset >= 0 else "behind")
 
 
 def snippet(text: str) -> str:

@@ -7,13 +7,17 @@
 
 from __future__ import annotations
 
+import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
 from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     DEFAULT_MAX_CONCURRENCY,
+    OPTION_ENV,
     list_jobs_parameters,
+    plain_http_warning,
     validate_client_params,
     validate_current_page,
     validate_max_concurrency,
@@ -21,15 +25,14 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     validate_page_size,
     validate_region,
 )
+from ansible_collections.alicloud.sae.plugins.module_utils.credentials import resolve_credential_source
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
-from ansible_collections.alicloud.sae.plugins.module_utils.normalise import (
-    job_key,
-    normalise_job,
-    read_page,
-    reported_page_size,
-)
+from ansible_collections.alicloud.sae.plugins.module_utils.normalise import job_key, normalise_job, read_page
 from ansible_collections.alicloud.sae.plugins.module_utils.paging import Page, list_all
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import Transport
+
+# API errors that come from the credentials: their message also names the credential source.
+_CREDENTIAL_CODE = re.compile(r"AccessKey|Signature|SecurityToken|Forbidden|NoPermission|Unauthorized|Credential", re.I)
 
 
 @dataclass
@@ -50,9 +53,7 @@ class JobListing:
     def warnings(self) -> list[str]:
         """What looks wrong with the listing: jobs of another region than the one asked for (the endpoint is not
         the region's), said once per listing."""
-        others = sorted(
-            {job["region_id"] for job in self.jobs if job.get("region_id") not in (None, self.query.region)}
-        )
+        others = sorted({job["region_id"] for job in self.jobs} - {None, self.query.region})
         if not others:
             return []
         return [
@@ -74,6 +75,30 @@ def _parameters(query: JobQuery) -> dict:
     return list_jobs_parameters(query.filters)
 
 
+def hint(error: SaeError, params: dict) -> str:
+    """What to check after ``error``, a failed call made with the common options ``params``, when its usual cause is
+    an option: ``"; ..."`` for the module and the inventory plugin to add to its message, or ``""``."""
+    if not isinstance(error, SaeApiError):
+        return ""
+    code = error.code or ""
+    if code.startswith("InvalidAction"):
+        return "; region %s may not offer SAE, or the endpoint is wrong" % (error.region or params.get("region"))
+    if not (_CREDENTIAL_CODE.search(code) or error.status in (401, 403)):
+        return ""
+    try:
+        text = "; credentials tried: %s" % resolve_credential_source(params).description
+    except SaeError:
+        text = ""
+    key_id = params.get("access_key_id")
+    for variable in OPTION_ENV["access_key_id"] if key_id else ():
+        if os.environ.get(variable) == key_id:  # the option is unset, or set to what the variable holds
+            text += " (access_key_id from the environment variable %s)" % variable
+            break
+    if code == "SignatureDoesNotMatch":
+        text += "; a wrong AccessKey secret is the usual cause"
+    return text
+
+
 class SaeClient:
     """Lists SAE job templates: signed, retried, paged concurrently, normalised.
 
@@ -91,6 +116,8 @@ class SaeClient:
     ) -> None:
         validate_client_params(params, regions)
         max_concurrency = validate_max_concurrency(max_concurrency)
+        # What looks wrong with the options, for the caller to say once (the listings' own are JobListing.warnings).
+        self.warnings = [warning for warning in [plain_http_warning(params.get("endpoint"), regions)] if warning]
         self.transport = transport or Transport(params, pool_size=max_concurrency)
         self._window = max_concurrency
         self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="sae-page")
@@ -112,7 +139,7 @@ class SaeClient:
     def _fetch_page(self, region: str, parameters: dict, page_size: int, number: int) -> Page:
         answer = self.transport.call(region, dict(parameters, PageSize=str(page_size), CurrentPage=str(number)))
         try:
-            return Page(*read_page(answer), reported_page_size(answer) or page_size)
+            return Page(*read_page(answer))
         except SaeApiError as error:  # what is wrong with an answer: an error naming its region and request id
             raise error.in_region(region, answer.get("RequestId")) from None
 

@@ -56,18 +56,11 @@ class SaeApiError(SaeError):
         text = "SAE ListJobs failed: %s: %s (%s)" % (code, message, ", ".join(details))
         super().__init__(text + (" Recommend: %s" % recommend if recommend else ""))
 
-    def in_region(self, region: str, request_id: str | None = None) -> SaeApiError:
+    def in_region(self, region: str, request_id: str | None = None, message: str | None = None) -> SaeApiError:
         """The same error, naming the region it happened in and, for a fault found in an answer, that answer's
-        request id."""
-        return SaeApiError(
-            self.code,
-            self.message,
-            request_id or self.request_id,
-            self.status,
-            region,
-            self.retry_after,
-            self.recommend,
-        )
+        request id; ``message``, if given, replaces its message."""
+        fields = dict(self.to_dict(), retry_after=self.retry_after, region=region)  # every argument of __init__
+        return SaeApiError(**dict(fields, request_id=request_id or self.request_id, message=message or self.message))
 
     def to_dict(self) -> dict:
         return {

@@ -13,8 +13,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.alicloud.sae.plugins.module_utils.arguments import COMMON_ARGUMENT_SPEC
+from ansible_collections.alicloud.sae.plugins.module_utils.client import hint
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeApiError, SaeError
-from ansible_collections.alicloud.sae.plugins.module_utils.hints import hint
 from ansible_collections.alicloud.sae.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
 
 

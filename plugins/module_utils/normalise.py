@@ -83,10 +83,11 @@ def parse_trigger_config(raw: Any) -> Any:
     return parsed if isinstance(parsed, dict) else raw
 
 
-def read_page(document: dict) -> tuple[list, int]:
+def read_page(document: dict) -> tuple[list, int, int | None]:
     """The raw job templates of one ListJobs answer (each with the AppId the listing keys it by, and nothing else
-    ``normalise_job`` would refuse) and the listing's total, read as the SDK's models read them: a missing or null
-    ``Applications`` is an empty page. Raises ``InvalidResponse`` without a request id or region: the caller adds
+    ``normalise_job`` would refuse), the listing's total and the page size the answer pages by (``Data.PageSize``,
+    None unless a whole number above 0), read as the SDK's models read them: a missing or null ``Applications`` is
+    an empty page. Raises ``InvalidResponse`` without a request id or region: the caller adds
     them."""
     data = document.get("Data")
     if not isinstance(data, dict):
@@ -109,13 +110,8 @@ def read_page(document: dict) -> tuple[list, int]:
     for application in applications:
         app_id = job_key(application)
         _tags(application.get("Tags"), app_id)
-    return applications, total
-
-
-def reported_page_size(document: dict) -> int | None:
-    """The page size an answer (read by ``read_page``) pages by: ``Data.PageSize`` if a whole number above 0."""
-    size = document["Data"].get("PageSize")
-    return size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None
+    size = data.get("PageSize")
+    return applications, total, size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None
 
 
 def job_key(raw: Any) -> str:

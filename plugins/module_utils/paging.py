@@ -69,15 +69,6 @@ def _is_whole(pages: list[Page], page_size: int) -> bool:
     return len(pages) == page_count(total, size) and all((p.total, p.size or page_size) == (total, size) for p in pages)
 
 
-def _contradiction(number: int, page: Page, page_size: int) -> str | None:
-    """Why page ``number`` contradicts its own total (None when it does not)."""
-    size = page.size or page_size
-    facts = (page.total, size, page_count(page.total, size), number, len(page.items))
-    if number < facts[2] and len(page.items) < size:
-        return "TotalSize %d at PageSize %d makes %d pages, yet page %d held %d job templates" % facts
-    return None
-
-
 def _read(
     fetch_page: Callable[[int], Page], count: int, page_size: int, window: int, executor: Executor
 ) -> tuple[list[Page], str | None]:
@@ -91,11 +82,13 @@ def _read(
             while len(pages) + len(asked) < last and len(asked) < window:
                 asked.append(executor.submit(fetch_page, len(pages) + len(asked) + 1))
             pages.append(asked.popleft().result())
-            if len(pages) == 1:
-                last = max(count, page_count(pages[0].total, pages[0].size or page_size))
-            problem = _contradiction(len(pages), pages[-1], page_size)
-            if problem:
-                return pages, problem
+            page, number = pages[-1], len(pages)
+            size = page.size or page_size
+            if number == 1:
+                last = max(count, page_count(page.total, size))
+            if number < page_count(page.total, size) and len(page.items) < size:  # a page short before the last
+                facts = (page.total, size, page_count(page.total, size), number, len(page.items))
+                return pages, "TotalSize %d at PageSize %d makes %d pages, yet page %d held %d job templates" % facts
     finally:
         for future in asked:  # after an error or a contradiction: the pages not yet asked for never will be
             future.cancel()

@@ -143,7 +143,7 @@ class Transport:
                 return answer
             except _HostNotFound as error:  # asked again, the name does not resolve either: no retry
                 message = "%s; check that region %s is spelt right, and the endpoint" % (error.message, region)
-                raise SaeApiError(error.code, message, region=region) from None
+                raise error.in_region(region, message=message) from None
             except SaeApiError as error:
                 hint, longest = error.retry_after, self.retry_policy.max_hinted_wait
                 too_long = hint is not None and hint > longest
@@ -152,7 +152,9 @@ class Transport:
                 if attempt >= self.retry_policy.max_retries or not is_retryable(error):
                     raise error.in_region(region) from None
                 if too_long:
-                    raise _waits_too_long(error, region, longest) from None
+                    wait = "; the gateway asked to wait %g s, longer than the %g s this client waits" % (hint, longest)
+                    wait += " (at most %g s, and no more than timeout x max_retries)" % MAX_HINTED_WAIT
+                    raise error.in_region(region, message=error.message + wait) from None
                 self.stats.count_retry(error.code)
                 if hint is None:
                     self._sleep(self.retry_policy.delay(attempt))
@@ -214,13 +216,6 @@ def _unresolved(exc: BaseException | None) -> bool:
         causes = (getattr(exc, "reason", None), exc.args[0] if exc.args else None, exc.__cause__, exc.__context__)
         exc = next((cause for cause in causes if isinstance(cause, BaseException)), None)  # ssl's reason is text
     return False
-
-
-def _waits_too_long(error: SaeApiError, region: str, longest: float) -> SaeApiError:
-    """``error`` (in ``region``), saying the gateway asked for a longer wait than the ``longest`` this client waits."""
-    wait = "; the gateway asked to wait %g s, longer than the %g s this client waits" % (error.retry_after, longest)
-    message = error.message + wait + " (at most %g s, and no more than timeout x max_retries)" % MAX_HINTED_WAIT
-    return SaeApiError(error.code, message, error.request_id, error.status, region, error.retry_after, error.recommend)
 
 
 def _new_session(pool_size: int) -> object:

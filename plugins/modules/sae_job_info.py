@@ -363,8 +363,6 @@ from ansible_collections.alicloud.sae.plugins.module_utils.arguments import (
     FIELD_TYPES,
     MAX_PAGE_SIZE,
     ORDER_BY,
-    plain_http_warning,
-    validate_region,
 )
 from ansible_collections.alicloud.sae.plugins.module_utils.client import JobQuery, SaeClient
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import SaeError
@@ -393,15 +391,12 @@ def main() -> None:
     )
     params = sae.params
     filters = {name: params[name] for name in ARGUMENT_SPEC if name not in _PAGING_OPTIONS}
+    query = JobQuery(params["region"], filters)
     try:
-        region = validate_region(params["region"])
-        with SaeClient(params, [region], max_concurrency=params["max_concurrency"]) as client:
-            warning = plain_http_warning(params["endpoint"], [region])  # SaeClient has checked the endpoint
-            if warning:
+        with SaeClient(params, [query.region], max_concurrency=params["max_concurrency"]) as client:
+            for warning in client.warnings:  # said before the listing: a failed one needs it as much
                 sae.module.warn(warning)
-            listing = client.list_jobs(
-                JobQuery(region, filters), page_size=params["page_size"], current_page=params["current_page"]
-            )
+            listing = client.list_jobs(query, page_size=params["page_size"], current_page=params["current_page"])
             stats = client.stats
     except SaeError as error:
         sae.fail(error)

@@ -102,6 +102,7 @@ class FakeClient:
         self.regions = regions
         self.max_concurrency = max_concurrency
         self.calls = []
+        self.warnings = []  # the real client's: a plain http:// endpoint (tests/integration/test_gateway_behaviours.py)
         self.closed = False
         FakeClient.instances.append(self)
 

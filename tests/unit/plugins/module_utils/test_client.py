@@ -15,7 +15,7 @@ import pytest
 
 from ansible_collections.alicloud.sae.plugins.module_utils import client as client_module
 from ansible_collections.alicloud.sae.plugins.module_utils import transport
-from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient
+from ansible_collections.alicloud.sae.plugins.module_utils.client import JobListing, JobQuery, SaeClient, hint
 from ansible_collections.alicloud.sae.plugins.module_utils.errors import (
     SaeApiError,
     SaeCredentialError,
@@ -467,6 +467,16 @@ def test_jobs_of_the_region_asked_give_no_warning(fake_api):
         assert client.list_jobs(JobQuery("cn-beijing")).warnings == []
 
 
+def test_a_plain_http_endpoint_elsewhere_than_loopback_is_a_warning_of_the_client():
+    with make_client(("cn-beijing", "cn-hangzhou"), endpoint="http://sae.{region}.example.invalid") as client:
+        assert client.warnings == [
+            "endpoint is plain http:// to sae.cn-beijing.example.invalid, sae.cn-hangzhou.example.invalid: the "
+            "AccessKey ID, the security token and the job data travel unencrypted; use https://."
+        ]
+    with make_client(endpoint="http://127.0.0.1:1/{region}") as client:
+        assert client.warnings == []
+
+
 def test_a_gateway_answering_pages_of_100_when_200_were_asked_is_followed_to_the_last_job(fake_api):
     raw = fake_api.add_jobs("cn-beijing", 1000)
     fake_api.served_page_size = 100  # and Data.PageSize says 100
@@ -509,3 +519,57 @@ def test_a_total_its_pages_contradict_is_refused_naming_the_region(fake_api):
     assert (caught.value.code, caught.value.region) == ("InvalidResponse", "cn-beijing")
     assert "TotalSize 2000000000 at PageSize 200" in str(caught.value) and "region cn-beijing" in str(caught.value)
     assert fake_api.pages_asked() == [1] * 5
+
+
+# --- hint: what a failed call's message adds about its usual cause: the credentials, a region without SAE ---
+
+KEYS = {"access_key_id": AK_ID, "access_key_secret": SECRET}
+SIGNATURE = SaeApiError("SignatureDoesNotMatch", "Specified signature is not matched.", "R1", 400, "cn-beijing")
+
+
+@pytest.mark.parametrize(
+    "params, source",
+    [
+        (KEYS, "credentials tried: explicit access_key_id/access_key_secret;"),
+        ({"profile": "ops"}, "credentials tried: profile ops (~/.aliyun/config.json"),
+        (dict(KEYS, role_arn="acs:ram::1:role/r"), "credentials tried: role_arn acs:ram::1:role/r (AssumeRole from"),
+        ({}, "credentials tried: the alibabacloud-credentials default"),
+    ],
+)
+def test_a_signature_error_names_the_credentials_and_the_usual_cause(params, source):
+    text = hint(SIGNATURE, params)
+    assert source in text
+    assert text.endswith("; a wrong AccessKey secret is the usual cause")
+    assert SECRET not in text
+
+
+def test_the_environment_variable_the_access_key_came_from_is_named(monkeypatch):
+    monkeypatch.setenv("ALICLOUD_ACCESS_KEY", AK_ID)
+    assert hint(SIGNATURE, KEYS) == (
+        "; credentials tried: explicit access_key_id/access_key_secret (access_key_id from the environment variable "
+        "ALICLOUD_ACCESS_KEY); a wrong AccessKey secret is the usual cause"
+    )
+    monkeypatch.setenv("ALICLOUD_ACCESS_KEY", "another-key-id")
+    assert "environment variable" not in hint(SIGNATURE, KEYS)
+
+
+def test_other_credential_errors_name_the_credentials_only():
+    error = SaeApiError("InvalidAccessKeyId.NotFound", "not found", "R2", 404, "cn-beijing")
+    assert hint(error, KEYS) == "; credentials tried: explicit access_key_id/access_key_secret"
+
+
+def test_invalid_action_says_the_region_may_not_offer_sae():
+    error = SaeApiError("InvalidAction.NotFound", "Specified api is not found.", "R3", 404, "ap-nowhere-1")
+    assert hint(error, KEYS) == "; region ap-nowhere-1 may not offer SAE, or the endpoint is wrong"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        SaeApiError("Throttling.User", "denied", "R4", 400, "cn-beijing"),
+        SaeApiError("ConnectionError", "could not talk to 127.0.0.1:1"),
+        SaeParameterError("page_size must be a whole number"),
+    ],
+)
+def test_no_hint_for_the_other_errors(error):
+    assert hint(error, KEYS) == ""

@@ -250,8 +250,9 @@ def test_page_from_random_documents(document):
     if not isinstance(document, dict):
         return  # decode_answer only hands over JSON objects
     try:
-        applications, total = read_page(document)
+        applications, total, size = read_page(document)
     except SaeApiError as error:
         assert error.code == "InvalidResponse" and "%s" % error
         return
     assert isinstance(total, int) and isinstance(applications, list)
+    assert size is None or (type(size) is int and size > 0)

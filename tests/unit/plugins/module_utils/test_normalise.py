@@ -243,8 +243,8 @@ def _invalid_response(document: dict) -> SaeApiError:
 
 def test_page_with_jobs_and_total():
     jobs = [dict(VENDOR_EXAMPLE), {"AppId": "only-id"}]
-    applications, total = read_page(_answer(Applications=jobs, TotalSize=12, CurrentPage=1, PageSize=2))
-    assert applications == jobs and total == 12
+    applications, total, size = read_page(_answer(Applications=jobs, TotalSize=12, CurrentPage=1, PageSize=2))
+    assert applications == jobs and total == 12 and size == 2
     assert applications[0] is jobs[0]  # the raw templates themselves, normalised later
 
 
@@ -272,11 +272,16 @@ def test_applications_left_out_or_null_is_an_empty_page(applications, total, exp
         data["Applications"] = applications
     if total != "left-out":
         data["TotalSize"] = total
-    assert read_page(_answer(**data)) == ([], expected)
+    assert read_page(_answer(**data)) == ([], expected, 10)
 
 
 def test_an_empty_data_object_is_an_empty_listing():
-    assert read_page(_answer()) == ([], 0)
+    assert read_page(_answer()) == ([], 0, None)
+
+
+@pytest.mark.parametrize("size", [0, -5, True, 2.0, "2", None], ids=repr)
+def test_a_page_size_that_is_not_a_whole_number_above_0_is_the_one_asked(size):
+    assert read_page(_answer(Applications=[JOB], TotalSize=1, PageSize=size)) == ([JOB], 1, None)
 
 
 @pytest.mark.parametrize(
@@ -332,7 +337,7 @@ def test_a_job_template_without_its_app_id_is_an_invalid_response(job):
 
 
 def test_a_job_template_of_only_its_app_id_is_a_job():
-    assert read_page(_answer(Applications=[{"AppId": "app-1"}], TotalSize=1)) == ([{"AppId": "app-1"}], 1)
+    assert read_page(_answer(Applications=[{"AppId": "app-1"}], TotalSize=1)) == ([{"AppId": "app-1"}], 1, None)
 
 
 JSON_SCALARS = st.one_of(
