@@ -255,4 +255,4 @@ def test_page_from_random_documents(document):
         assert error.code == "InvalidResponse" and "%s" % error
         return
     assert isinstance(total, int) and isinstance(applications, list)
-    assert size is None or (type(size) is int and size > 0)
+    assert size is None or (isinstance(size, int) and not isinstance(size, bool) and size > 0)
