@@ -174,5 +174,7 @@ def test_the_inventory_warns_once_naming_every_host(tmp_path, safe_env, start_em
         tmp_path, _through_a_dead_local_proxy(safe_env), [write_config(tmp_path, config)], fail_on_unparsed=False
     )
     hosts = "sae.cn-beijing.example.invalid, sae.cn-hangzhou.example.invalid"
-    assert run.output.count(UNENCRYPTED) == 1, run.output
-    assert "plain http:// to %s" % hosts in " ".join(run.output.split()), run.output
+    # ansible-core < 2.19 wraps warnings at the terminal width, even inside words: compare without white space
+    output = "".join(run.output.split())
+    assert output.count("".join(UNENCRYPTED.split())) == 1, run.output
+    assert "plainhttp://to%s" % "".join(hosts.split()) in output, run.output
