@@ -32,6 +32,38 @@ class PlaybookRun:
     seconds: float
 
 
+def _call_and_save(task_name: str, module_args: dict, register: str, path: Path, loop: list | None) -> list:
+    """A task calling the module (``ignore_errors``), and one writing its registered result to ``path``."""
+    task = {"name": task_name, "alicloud.sae.sae_job_info": module_args, "register": register, "ignore_errors": True}
+    if loop is not None:
+        task["loop"] = loop
+    save = {
+        "name": "Save the result of %s" % register,
+        "ansible.builtin.copy": {"content": "{{ %s | to_json }}" % register, "dest": str(path)},
+        "check_mode": False,
+    }
+    return [task, save]
+
+
+def _run_tasks(
+    tmp_path: Path, env: dict, tasks: list, verbosity: int, check_mode: bool, timeout: int
+) -> tuple[int, str, float]:
+    """``tasks`` as one play on localhost in one ``ansible-playbook``: its exit status, output and seconds."""
+    playbook = [{"name": "Run sae_job_info", "hosts": "localhost", "gather_facts": False, "tasks": tasks}]
+    playbook_file = tmp_path / "playbook.yml"
+    playbook_file.write_text(json.dumps(playbook), encoding="utf-8")  # JSON is YAML
+    command = [ANSIBLE_PLAYBOOK, "-i", "localhost,", "-c", "local", str(playbook_file)]
+    if verbosity:
+        command.append("-" + "v" * verbosity)
+    if check_mode:
+        command.append("--check")
+    return run_timed(command, env, tmp_path, timeout)
+
+
+def _read_result(path: Path) -> dict | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
 def run_module(
     tmp_path: Path,
     env: dict,
@@ -45,40 +77,10 @@ def run_module(
 
     With ``loop``, the task runs once per item (``{{ item }}`` in ``module_args``) and the result has ``results``.
     """
-    task = {
-        "name": "Call the module",
-        "alicloud.sae.sae_job_info": module_args,
-        "register": "sae_result",
-        "ignore_errors": True,
-    }
-    if loop is not None:
-        task["loop"] = loop
     result_file = tmp_path / "result.json"
-    playbook = [
-        {
-            "name": "Run sae_job_info",
-            "hosts": "localhost",
-            "gather_facts": False,
-            "tasks": [
-                task,
-                {
-                    "name": "Save the result",
-                    "ansible.builtin.copy": {"content": "{{ sae_result | to_json }}", "dest": str(result_file)},
-                    "check_mode": False,
-                },
-            ],
-        }
-    ]
-    playbook_file = tmp_path / "playbook.yml"
-    playbook_file.write_text(json.dumps(playbook), encoding="utf-8")  # JSON is YAML
-    command = [ANSIBLE_PLAYBOOK, "-i", "localhost,", "-c", "local", str(playbook_file)]
-    if verbosity:
-        command.append("-" + "v" * verbosity)
-    if check_mode:
-        command.append("--check")
-    returncode, output, seconds = run_timed(command, env, tmp_path, timeout)
-    result = json.loads(result_file.read_text(encoding="utf-8")) if result_file.exists() else None
-    return PlaybookRun(returncode, output, result, seconds)
+    tasks = _call_and_save("Call the module", module_args, "sae_result", result_file, loop)
+    returncode, output, seconds = _run_tasks(tmp_path, env, tasks, verbosity, check_mode, timeout)
+    return PlaybookRun(returncode, output, _read_result(result_file), seconds)
 
 
 @dataclass
@@ -109,29 +111,7 @@ def run_module_cases(
     files = {}
     for number, (name, module_args) in enumerate(cases.items()):
         files[name] = tmp_path / ("case-%d.json" % number)
-        register = "case_%d" % number
-        task = {"name": "Case %s" % name, "alicloud.sae.sae_job_info": module_args, "register": register}
-        task["ignore_errors"] = True
-        if loops and name in loops:
-            task["loop"] = loops[name]
-        tasks.append(task)
-        tasks.append(
-            {
-                "name": "Save the result of case %s" % name,
-                "ansible.builtin.copy": {"content": "{{ %s | to_json }}" % register, "dest": str(files[name])},
-                "check_mode": False,
-            }
-        )
-    playbook = [{"name": "Run sae_job_info cases", "hosts": "localhost", "gather_facts": False, "tasks": tasks}]
-    playbook_file = tmp_path / "cases.yml"
-    playbook_file.write_text(json.dumps(playbook), encoding="utf-8")  # JSON is YAML
-    command = [ANSIBLE_PLAYBOOK, "-i", "localhost,", "-c", "local", str(playbook_file)]
-    if verbosity:
-        command.append("-" + "v" * verbosity)
-    if check_mode:
-        command.append("--check")
-    returncode, output, seconds = run_timed(command, env, tmp_path, timeout)
-    results = {
-        name: json.loads(path.read_text(encoding="utf-8")) if path.exists() else None for name, path in files.items()
-    }
-    return CasesRun(returncode, output, results, seconds)
+        loop = (loops or {}).get(name)
+        tasks += _call_and_save("Case %s" % name, module_args, "case_%d" % number, files[name], loop)
+    returncode, output, seconds = _run_tasks(tmp_path, env, tasks, verbosity, check_mode, timeout)
+    return CasesRun(returncode, output, {name: _read_result(path) for name, path in files.items()}, seconds)
