@@ -46,6 +46,11 @@ export UV_PYTHON_DOWNLOADS := never
 unexport $(filter-out ALIBABA_CLOUD_ECS_METADATA_DISABLED,$(filter ALIBABA_CLOUD_% ALICLOUD_%,$(.VARIABLES)))
 unexport $(filter-out ANSIBLE_COLLECTIONS_PATH ANSIBLE_NOCOLOR,$(filter ANSIBLE_%,$(.VARIABLES)))
 unexport PYTHONPATH PYTHONHOME VIRTUAL_ENV PIP_REQUIRE_VIRTUALENV
+# Bytecode is written: with PYTHONDONTWRITEBYTECODE (set on some machines) every ansible-playbook,
+# ansible-inventory and emulator the tests start compiled ansible-core from source again (about 1 s
+# of CPU each). uv installs no bytecode, so the first import writes it; __pycache__ is git-ignored
+# and left out of the build (galaxy.yml build_ignore).
+unexport PYTHONDONTWRITEBYTECODE
 
 # The tools venv first on PATH, then .tmp/pybin (python3.X for ansible-test --python).
 TOOLS_PATH := $(TOOLS)/bin:$(TMP)/pybin:$(PATH)
@@ -64,16 +69,23 @@ MATRIX_CELLS = $(shell tools/matrix.sh cells)
 MATRIX_TEST_CELLS = $(shell tools/matrix.sh test-cells)
 EMPTY :=
 SPACE := $(EMPTY) $(EMPTY)
+COMMA := ,
 
 # The Python of the one-python gate: the newest the tools support that this machine has (not
 # the tools lock's own 3.11 when there is another).
 ONE_PYTHON = $(lastword $(shell tools/tools-python.sh present))
 
-# The gates of `make test`, in order (a+b: a and b run at the same time; SERIAL=1 runs
-# them one after the other). The matrix cells this machine lacks a Python for are named in
-# the summary (tools/matrix.sh skipped), and fail the run under CI=true.
-TEST_GATES = setup ruff changelog ansible-lint docs-check galaxy sanity units pytest-unit+pytest-emulator integration \
-	$(subst $(SPACE),+,$(addprefix matrix-,$(MATRIX_TEST_CELLS))) demo-one-python
+# The gates of `make test`, in order (a+b: a and b run at the same time; a+b,c,d: b, c and d
+# one after the other while a runs; SERIAL=1 runs every gate one after the other). After
+# setup, three lanes share the two cores: each matrix cell, and every other gate in turn
+# (most of them wait on one process, pip downloads or timers; alone they left a core idle).
+# tests/unit runs in `units` (ansible-test, the tools venv) and in each cell; pytest-unit,
+# the same tests on the same ansible-core as `units`, is `make check`'s. The matrix cells this
+# machine lacks a Python for are named in the summary (tools/matrix.sh skipped), and fail the
+# run under CI=true.
+OTHER_GATES = ruff changelog sanity units ansible-lint docs-check galaxy pytest-benchmarks pytest-emulator integration \
+	demo-one-python
+TEST_GATES = setup $(subst $(SPACE),+,$(addprefix matrix-,$(MATRIX_TEST_CELLS)) $(subst $(SPACE),$(COMMA),$(OTHER_GATES)))
 
 .PHONY: help
 help: ## this list
@@ -158,6 +170,10 @@ units: ansible-test-copy ## ansible-test units --venv --python <tools Python> (i
 .PHONY: pytest-unit
 pytest-unit: prepare ## plain pytest over tests/unit (and the benchmark report, benchmarks/tests) in the tools venv
 	cd $(COLL) && $(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) tools/pytest.sh tests/unit benchmarks/tests
+
+.PHONY: pytest-benchmarks
+pytest-benchmarks: prepare ## plain pytest over benchmarks/tests (the benchmark report) in the tools venv
+	cd $(COLL) && $(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) tools/pytest.sh benchmarks/tests
 
 .PHONY: pytest-emulator
 pytest-emulator: prepare ## pytest emulator/tests in the tools venv (stdlib emulator, no ansible-core: once per run, not per cell)

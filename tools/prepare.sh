@@ -22,7 +22,9 @@ fi
 
 for minor in 3.9 3.10 3.11 3.12 3.13 3.14; do
     if python="$("$root/tools/find-python.sh" "$minor" 2>/dev/null)"; then
-        ln -sfn "$python" "$tmp/pybin/python$minor"
+        # only when it changed: gates running at the same time call this too, and ln replaces the link
+        [ "$(readlink "$tmp/pybin/python$minor" 2>/dev/null || true)" = "$python" ] ||
+            ln -sfn "$python" "$tmp/pybin/python$minor"
     else
         rm -f "$tmp/pybin/python$minor"
     fi

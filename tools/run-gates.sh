@@ -6,8 +6,9 @@
 #   tools/run-gates.sh GATE...
 #
 # GATE is a make target, or several joined with '+' (a+b): those run at the same time
-# (their logs are printed one after the other once all of them have finished). SERIAL=1
-# runs them one by one instead.
+# (their logs are printed one after the other once all of them have finished). A member of
+# such a group may be a lane of gates joined with ',' (a+b,c,d): b, c and d run one after
+# the other while a runs. SERIAL=1 runs every gate one by one instead.
 #
 # SKIPPED_GATES (environment): lines "GATE<tab>WHY", gates the caller cannot run on this
 # machine (a matrix cell whose Python it lacks). Each gets a summary line saying why; under
@@ -47,21 +48,27 @@ run_one() {
     record "$gate" "$status" "$(since "$start")"
 }
 
-run_group() {
-    local gates=("$@") pids=() gate i
-    printf '\n===== gates %s (at the same time) =====\n' "${gates[*]}"
-    for gate in "${gates[@]}"; do
+run_group() { # lane... (a lane: gates joined with ',')
+    local lanes=("$@") gates=() lane lane_gates pids=() gate
+    printf '\n===== gates %s (lanes at the same time) =====\n' "${lanes[*]}"
+    for lane in "${lanes[@]}"; do
+        IFS=, read -r -a lane_gates <<<"$lane"
+        gates+=("${lane_gates[@]}")
         (
-            start=$(now)
-            "$make_cmd" --no-print-directory -C "$root" "$gate" >"$logs/$gate.log" 2>&1
-            status=$?
-            echo "$status $(since "$start")" >"$logs/$gate.status"
+            for gate in "${lane_gates[@]}"; do
+                start=$(now)
+                "$make_cmd" --no-print-directory -C "$root" "$gate" >"$logs/$gate.log" 2>&1
+                status=$?
+                elapsed=$(since "$start")
+                echo "$status $elapsed" >"$logs/$gate.status"
+                # a line as each gate ends, so a long group shows its progress (the logs follow at the end)
+                printf -- '----- gate %s ended: %s (%s s)\n' "$gate" "$([ "$status" -eq 0 ] && echo ok || echo FAILED)" "$elapsed"
+            done
         ) &
         pids+=($!)
     done
     wait "${pids[@]}"
-    for i in "${!gates[@]}"; do
-        gate="${gates[$i]}"
+    for gate in "${gates[@]}"; do
         printf '\n===== gate %s (log) =====\n' "$gate"
         cat "$logs/$gate.log"
         read -r status elapsed <"$logs/$gate.status"
@@ -82,9 +89,10 @@ record_skipped() { # gate why
 total_start=$(now)
 for spec in "$@"; do
     IFS=+ read -r -a group <<<"$spec"
-    if [ "${#group[@]}" -gt 1 ] && [ "${SERIAL:-0}" != 1 ]; then
+    if [ "${SERIAL:-0}" != 1 ] && { [ "${#group[@]}" -gt 1 ] || [[ "$spec" == *,* ]]; }; then
         run_group "${group[@]}"
     else
+        IFS=+, read -r -a group <<<"$spec"
         for gate in "${group[@]}"; do run_one "$gate"; done
     fi
 done
