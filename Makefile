@@ -180,8 +180,8 @@ pytest-emulator: prepare ## pytest emulator/tests in the tools venv (stdlib emul
 	cd $(COLL) && $(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) tools/pytest.sh emulator/tests
 
 .PHONY: pytest-integration
-pytest-integration: prepare ## plain pytest over tests/integration in the tools venv, on the source tree (no build)
-	cd $(COLL) && $(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) tools/pytest.sh tests/integration
+pytest-integration: prepare ## pytest over tests/integration in the tools venv, on the source tree (no build), one worker per core
+	cd $(COLL) && $(WITH_TOOLS) PYTHONPATH=$(COLLECTIONS) tools/pytest.sh tests/integration -- -n auto --dist loadfile
 
 .PHONY: check
 check: ## the inner loop: ruff, tests/unit, tests/integration on the tools venv (no matrix, sanity, importer)

@@ -187,7 +187,8 @@ def safe_environment(scratch: Path) -> dict:
         name: value
         for name, value in os.environ.items()
         if not name.startswith(("ALIBABA_CLOUD_", "ALICLOUD_", "ANSIBLE_", "SAE_TEST_"))
-        and name not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+        # bytecode written, as `make` does: without it every Ansible process compiles ansible-core again
+        and name not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")
     }
     home = scratch / "home"
     home.mkdir(exist_ok=True)
