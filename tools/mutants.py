@@ -131,8 +131,9 @@ MUTANTS = (
         "plugins/inventory/sae_job.py",
         then_append(
             substitute(
-                r"(hostvars = \{prefix \+ key \+ suffix: )(value)( for key, value in job\.items\(\)\})",
-                r"\1_mutant_trusted(value)\3",
+                r"(hostvars = \{prefix \+ key \+ suffix: )_hostvar\(value, trusted\)"
+                r"( for key, value in job\.items\(\)\})",
+                r"\1_mutant_trusted(value)\2",
             ),
             _TRUST_HELPER,
         ),

@@ -67,6 +67,8 @@ def safe_env(scratch_home: Path) -> dict:
             "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_PATH),
             "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
             "ANSIBLE_LOCAL_TEMP": str(scratch_home / ".ansible" / "tmp"),
+            # a local connection expands the remote ~ by user (~root), not by HOME: module files stay in scratch
+            "ANSIBLE_REMOTE_TMP": str(scratch_home / ".ansible" / "remote_tmp"),
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_FORCE_COLOR": "0",
             "PYTHONPATH": os.pathsep.join([str(REPO / "emulator"), str(COLLECTIONS_PATH)]),

@@ -157,6 +157,7 @@ def test_wrong_secret_names_the_error_code_and_never_shows_the_secret(tmp_path, 
     assert run.result["error"]["request_id"]
     assert run.result["error"]["request_id"] in run.result["msg"]
     assert wrong_secret not in run.output
+    assert wrong_secret not in json.dumps(run.result)  # as saved, no longer echoed by copy at -vvvv
     assert "Traceback" not in run.output
 
 
@@ -166,6 +167,8 @@ def test_secret_from_the_environment_never_shows_at_vvvv(tmp_path, safe_env, lar
         tmp_path, credential_env(safe_env, large, REGION), {"region": REGION, "page_size": 200}, verbosity=4
     )
     assert DEMO_ACCESS_KEY_SECRET not in run.output
+    # the registered result as saved (copy echoed it into the output at -vvvv; the test's save action does not)
+    assert DEMO_ACCESS_KEY_SECRET not in json.dumps(run.result)
     # The play ignores errors: the module must really have succeeded, with requests signed with that secret.
     assert run.returncode == 0, run.output
     assert run.result.get("failed") is not True, run.result
