@@ -14,17 +14,20 @@ home="$tmp/home"
 
 mkdir -p "$home" "$tmp/collections/ansible_collections/alicloud" "$tmp/pybin"
 
-link="$tmp/collections/ansible_collections/alicloud/sae"
-if [ "$(readlink "$link" 2>/dev/null || true)" != "$root" ]; then
-    rm -rf "$link"
-    ln -s "$root" "$link"
-fi
+# LINK -> TARGET, touched only when it points elsewhere: gates running at the same time call this
+# script too, and replacing a link leaves a moment when it does not exist.
+link_to() { # target link
+    if [ "$(readlink "$2" 2>/dev/null || true)" != "$1" ]; then
+        rm -rf "$2"
+        ln -s "$1" "$2"
+    fi
+}
+
+link_to "$root" "$tmp/collections/ansible_collections/alicloud/sae"
 
 for minor in 3.9 3.10 3.11 3.12 3.13 3.14; do
     if python="$("$root/tools/find-python.sh" "$minor" 2>/dev/null)"; then
-        # only when it changed: gates running at the same time call this too, and ln replaces the link
-        [ "$(readlink "$tmp/pybin/python$minor" 2>/dev/null || true)" = "$python" ] ||
-            ln -sfn "$python" "$tmp/pybin/python$minor"
+        link_to "$python" "$tmp/pybin/python$minor"
     else
         rm -f "$tmp/pybin/python$minor"
     fi
