@@ -61,6 +61,8 @@ echo "venv: building .venv/$name ($("$python" -c 'import platform; print(platfor
 rm -rf "$venv"
 
 export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1 UV_NATIVE_TLS=1
+# uv refuses an empty UV_CACHE_DIR ("a value is required for '--cache-dir'"): empty means its default
+[ -n "${UV_CACHE_DIR:-}" ] || unset UV_CACHE_DIR
 
 if [ "$name" = uv ]; then
     # The bootstrap: a plain venv with pip, holding the pinned uv.
